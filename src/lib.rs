@@ -3,3 +3,4 @@
 //! See `README.md` for the user's view and `DESIGN.md` (shared) for the architecture.
 
 pub mod secret;
+pub mod config;
