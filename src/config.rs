@@ -86,13 +86,14 @@ pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &[
 /// the program's job, done with the rendered report) and tool names that change state.
 pub const ALWAYS_DENIED_TOOLS: &[&str] = &[
     "mcp__slack__*",
-    "*__*update*",
-    "*__*delete*",
-    "*__*create*",
-    "*__*contain*",
-    "*__*revoke*",
-    "*__*disable*",
-    "*__*rtr*",
+    "*__*update_*",
+    "*__*delete_*",
+    "*__*create_*",
+    "*__*revoke_*",
+    "*__*disable_*",
+    "*__*contain_host*",
+    "*__*lift_containment*",
+    "*__*_rtr*",
 ];
 
 /// Where a variable's value came from, so an error can point at it.
@@ -122,7 +123,9 @@ impl ConfigError {
 
 impl Env {
     /// Builds an environment from a map (tests, and `triage` runs that pass a lookup table).
-    pub fn from_map<K: Into<String>, V: Into<String>>(map: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_map<K: Into<String>, V: Into<String>>(
+        map: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
             vars: map
                 .into_iter()
@@ -145,7 +148,8 @@ impl Env {
         }
         for (k, v) in std::env::vars_os() {
             if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
-                env.vars.insert(k.to_string(), (v.to_string(), Origin::Process));
+                env.vars
+                    .insert(k.to_string(), (v.to_string(), Origin::Process));
             }
         }
         Ok(env)
@@ -224,13 +228,14 @@ impl Env {
 }
 
 fn line_of_assignment(text: &str, name: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
-        l.strip_prefix(name)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// How `triage` reaches an MCP server.
@@ -336,6 +341,8 @@ pub struct Config {
     pub mcp_startup_timeout: Duration,
     pub mcp_call_timeout: Duration,
     pub slack_channel: Option<String>,
+    /// `PATH` and `HOME`, which every stdio child gets besides its own variables.
+    pub child_base_env: Vec<(String, String)>,
     /// Every secret value configured, to scrub from anything written.
     pub redactor: Redactor,
     /// Warnings found while loading (printed once on stderr by the caller).
@@ -433,9 +440,10 @@ impl Config {
         }
 
         // The MCP config file adds servers or overrides built-in ones by name.
-        let file = opts.mcp_config.clone().or_else(|| {
-            env.get(vars::TRIAGE_MCP_CONFIG).map(PathBuf::from)
-        });
+        let file = opts
+            .mcp_config
+            .clone()
+            .or_else(|| env.get(vars::TRIAGE_MCP_CONFIG).map(PathBuf::from));
         if let Some(path) = file {
             match std::fs::read_to_string(&path) {
                 Ok(text) => match parse_mcp_config(&text, &path, env) {
@@ -467,13 +475,19 @@ impl Config {
                     secrets.extend(bearer.clone());
                     secrets.extend(headers.iter().map(|(_, v)| v.clone()));
                 }
-                Transport::Stdio { env, .. } => secrets.extend(env.iter().map(|(_, v)| v.clone())),
+                Transport::Stdio { env, .. } => secrets.extend(
+                    env.iter()
+                        .filter(|(k, _)| looks_secret(k))
+                        .map(|(_, v)| v.clone()),
+                ),
             }
         }
 
         // Allow-list.
-        let mut allowed_tools: Vec<String> =
-            DEFAULT_ALLOWED_TOOLS.iter().map(|s| s.to_string()).collect();
+        let mut allowed_tools: Vec<String> = DEFAULT_ALLOWED_TOOLS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let extra_env = env
             .get(vars::TRIAGE_ALLOWED_TOOLS)
             .map(|v| {
@@ -527,24 +541,25 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_COLLECT_MODEL.to_string()),
         };
 
-        let timeout = |flag: Option<Duration>, var: &str, default: Duration, errors: &mut Vec<String>| {
-            if let Some(d) = flag {
-                return d;
-            }
-            match env.get(var) {
-                None => default,
-                Some(v) => match parse_duration(v) {
-                    Ok(d) if !d.is_zero() => d,
-                    _ => {
-                        errors.push(format!(
-                            "{} = `{v}` is not a duration; write e.g. 30s, 2m or 1500ms",
-                            env.describe(var)
-                        ));
-                        default
-                    }
-                },
-            }
-        };
+        let timeout =
+            |flag: Option<Duration>, var: &str, default: Duration, errors: &mut Vec<String>| {
+                if let Some(d) = flag {
+                    return d;
+                }
+                match env.get(var) {
+                    None => default,
+                    Some(v) => match parse_duration(v) {
+                        Ok(d) if !d.is_zero() => d,
+                        _ => {
+                            errors.push(format!(
+                                "{} = `{v}` is not a duration; write e.g. 30s, 2m or 1500ms",
+                                env.describe(var)
+                            ));
+                            default
+                        }
+                    },
+                }
+            };
         let mcp_startup_timeout = timeout(
             opts.mcp_startup_timeout,
             vars::TRIAGE_MCP_STARTUP_TIMEOUT,
@@ -574,6 +589,10 @@ impl Config {
             mcp_startup_timeout,
             mcp_call_timeout,
             slack_channel: env.get(vars::SLACK_CHANNEL_ID).map(str::to_string),
+            child_base_env: [vars::PATH, vars::HOME]
+                .iter()
+                .filter_map(|k| env.get(k).map(|v| (k.to_string(), v.to_string())))
+                .collect(),
             redactor: Redactor::new(secrets),
             warnings,
         })
@@ -692,6 +711,23 @@ fn builtin_falcon(env: &Env, errors: &mut Vec<String>) -> Option<ServerConfig> {
     }
 }
 
+/// A child variable whose value must be scrubbed from everything written.
+fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "KEY",
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "AUTH",
+        "CLIENT_ID",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
 /// Checks that a URL has an http(s) scheme and a host; returns it without trailing spaces.
 pub fn check_url(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
@@ -724,7 +760,9 @@ pub fn check_tool_pattern(p: &str) -> Result<(), String> {
 /// Parses `500ms`, `30s`, `2m`, `24h`, `7d`, or a bare number of seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let s = raw.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num
         .parse()

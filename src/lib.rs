@@ -2,5 +2,6 @@
 //!
 //! See `README.md` for the user's view and `DESIGN.md` (shared) for the architecture.
 
-pub mod secret;
 pub mod config;
+pub mod mcp;
+pub mod secret;

@@ -17,7 +17,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{ConfigError, Env, ServerConfig, ServerSource, Transport, check_tool_pattern, check_url};
+use super::{
+    ConfigError, Env, ServerConfig, ServerSource, Transport, check_tool_pattern, check_url,
+};
 use crate::secret::Secret;
 
 /// Parses the file's text. Returns the servers it defines and the names it disables.
@@ -240,7 +242,9 @@ fn parse_entry(
                 }
             }
         }
-        Some(_) => errors.push(format!("{at}: \"allowedTools\" must be an array of strings")),
+        Some(_) => errors.push(format!(
+            "{at}: \"allowedTools\" must be an array of strings"
+        )),
     }
     if errors.is_empty() {
         Ok((transport, allowed))
@@ -288,7 +292,13 @@ pub fn expand_vars(s: &str, env: &Env) -> Result<String, String> {
 fn sanitize_server_name(raw: &str) -> Option<String> {
     let s: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(32)
         .collect();
     (!s.trim_matches('_').is_empty()).then_some(s)
