@@ -86,6 +86,7 @@ pub const DEFAULT_ALLOWED_TOOLS: &[&str] = &[
 /// the program's job, done with the rendered report) and tool names that change state.
 pub const ALWAYS_DENIED_TOOLS: &[&str] = &[
     "mcp__slack__*",
+    "*__slack_*",
     "*__*update_*",
     "*__*delete_*",
     "*__*create_*",

@@ -1,7 +1,95 @@
 //! `triage`: a SOC analyst's first pass on security alerts, as one binary.
 //!
-//! See `README.md` for the user's view and `DESIGN.md` (shared) for the architecture.
+//! `main` parses the command line and hands over to [`run`], which loads the configuration,
+//! dispatches to a command and returns the exit code. See `README.md` for the user's view.
 
+pub mod anthropic;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod mcp;
+pub mod output;
 pub mod secret;
+pub mod signals;
+
+use cli::{Cli, Command};
+use config::{Config, ConfigOptions, Env};
+
+/// Exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Everything worked.
+    pub const OK: u8 = 0;
+    /// Finished, but something is incomplete or failed.
+    pub const PARTIAL: u8 = 1;
+    /// Nothing could be done: usage, configuration, authentication, required server down.
+    pub const FATAL: u8 = 2;
+    /// `--fail-on`: a final verdict at or above the given level.
+    pub const VERDICT: u8 = 3;
+    /// Interrupted by SIGINT.
+    pub const SIGINT: u8 = 130;
+    /// Interrupted by SIGTERM.
+    pub const SIGTERM: u8 = 143;
+}
+
+/// A failure that ends the command, with its exit code and an already-redacted message.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::FATAL,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs one invocation; returns the exit code, or the failure to print.
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    let env =
+        Env::load(cli.global.env_file.as_deref()).map_err(|e| Failure::fatal(e.to_string()))?;
+    let opts = ConfigOptions {
+        mcp_config: cli.global.mcp_config.clone(),
+        allowed_tools: cli.global.allow_tool.clone(),
+        model: cli.global.model.clone(),
+        mcp_startup_timeout: cli.global.mcp_startup_timeout,
+        mcp_call_timeout: cli.global.mcp_call_timeout,
+    };
+    let config = Config::load(&env, &opts).map_err(|e| Failure::fatal(e.to_string()))?;
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    let redactor = config.redactor.clone();
+    let result = match cli.command {
+        Some(Command::Check(args)) => commands::check::run(&config, &args).await,
+        Some(Command::Tools(args)) => commands::tools::run(&config, &args).await,
+        None => Err(Failure::fatal(
+            "the triage run itself is not available in this build yet; use `triage check` \
+             and `triage tools` to verify the configuration",
+        )),
+    };
+    result.map_err(|f| Failure {
+        code: f.code,
+        message: redactor.redact(&f.message),
+    })
+}
+
+/// Installs the TLS crypto provider (ring: no cmake/aws-lc in the build). Idempotent; every
+/// place that builds an HTTP client calls it, so library users and tests need no setup.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The model API client for this configuration.
+pub fn anthropic_client(config: &Config) -> Result<anthropic::Client, Failure> {
+    init_tls();
+    anthropic::Client::new(anthropic::ClientConfig {
+        base_url: config.anthropic.base_url.clone(),
+        api_key: config.anthropic.api_key.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| Failure::fatal(format!("cannot set up the model API client: {e:#}")))
+}

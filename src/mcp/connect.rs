@@ -121,6 +121,7 @@ pub async fn connect_server(
                 }
                 cfg = cfg.custom_headers(map);
             }
+            crate::init_tls();
             let client = reqwest::Client::builder()
                 .connect_timeout(HTTP_CONNECT_TIMEOUT)
                 .build()
@@ -128,11 +129,19 @@ pub async fn connect_server(
                     message: format!("cannot build an HTTP client: {e}"),
                     stderr: None,
                 })?;
-            let transport = StreamableHttpClientTransport::with_client(client, cfg);
-            let service = info.serve(transport).await.map_err(|e| ConnectError {
-                message: format!("the MCP handshake failed: {}", error_chain(&e)),
-                stderr: None,
-            })?;
+            let transport = StreamableHttpClientTransport::with_client(client.clone(), cfg);
+            let service = match info.serve(transport).await {
+                Ok(s) => s,
+                Err(e) => {
+                    let why = diagnose_http(&client, url, bearer.as_ref()).await;
+                    return Err(ConnectError {
+                        message: why.unwrap_or_else(|| {
+                            format!("the MCP handshake failed: {}", error_chain(&e))
+                        }),
+                        stderr: None,
+                    });
+                }
+            };
             let tools = list_tools(&service).await?;
             Ok(Connected {
                 service,
@@ -222,6 +231,62 @@ async fn list_tools(service: &Service) -> Result<Vec<ListedTool>, ConnectError> 
             input_schema: serde_json::Value::Object((*t.input_schema).clone()),
         })
         .collect())
+}
+
+/// rmcp's handshake errors name transport types but hide the cause. After a failed handshake,
+/// one plain request tells the user what is wrong: refused, unreachable, TLS, or an HTTP status
+/// (401/403: the token). `None` when the probe itself looks fine.
+async fn diagnose_http(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: Option<&crate::secret::Secret>,
+) -> Option<String> {
+    let mut req = client
+        .post(url)
+        .timeout(HTTP_CONNECT_TIMEOUT)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":0,"method":"ping"}"#);
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token.expose());
+    }
+    match req.send().await {
+        Err(e) => {
+            let root = root_cause(&e);
+            Some(if e.is_connect() {
+                format!("cannot connect: {root}")
+            } else if e.is_timeout() {
+                "the server did not answer in time".to_string()
+            } else {
+                format!("the request failed: {root}")
+            })
+        }
+        Ok(resp) => {
+            let status = resp.status();
+            match status.as_u16() {
+                401 | 403 => Some(format!(
+                    "the server refused the credentials (HTTP {status}); check the token"
+                )),
+                404 => Some(format!(
+                    "HTTP {status}: no MCP endpoint at this URL; check the path (Scanner's ends in /v1/mcp)"
+                )),
+                s if s >= 400 => {
+                    let body = resp.text().await.unwrap_or_default();
+                    let body: String = body.chars().take(200).collect();
+                    Some(format!("HTTP {status}: {}", body.trim()))
+                }
+                _ => None,
+            }
+        }
+    }
+}
+
+fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 /// An error with its sources, `a: b: c`, so "connection refused" is not hidden behind

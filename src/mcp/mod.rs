@@ -31,7 +31,7 @@ pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ServerStatus {
     pub name: String,
-    /// `built-in` or `FILE line N`.
+    /// The variable that switched a built-in server on, or `FILE line N`.
     pub source: String,
     pub transport: &'static str,
     pub required: bool,
@@ -118,7 +118,10 @@ impl McpHub {
             let is_required = required.contains(&server.name.as_str());
             let mut status = ServerStatus {
                 name: server.name.clone(),
-                source: server.source.to_string(),
+                source: match &server.source {
+                    ServerSource::BuiltIn => server.origin_hint.clone(),
+                    file => file.to_string(),
+                },
                 transport: match server.transport {
                     crate::config::Transport::Http { .. } => "http",
                     crate::config::Transport::Stdio { .. } => "stdio",

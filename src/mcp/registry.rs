@@ -66,7 +66,7 @@ impl ToolRegistry {
                     .iter()
                     .find(|p| glob_match(p, &name) || glob_match(p, &raw));
                 let (allowed, hidden_because) = match (allow_hit, deny_hit) {
-                    (_, Some(p)) if server == "slack" || p.starts_with("mcp__slack__") => (
+                    (_, Some(p)) if server == "slack" || p.contains("slack") => (
                         false,
                         Some("Slack tools are never given to the model".to_string()),
                     ),

@@ -1,1 +1,6 @@
-//! Integration tests.
+//! Integration tests: one binary (link time), modules per area. Everything runs offline
+//! against fakes on 127.0.0.1.
+
+mod cli;
+mod mcp;
+mod support;

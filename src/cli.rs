@@ -1,0 +1,128 @@
+//! Command-line definitions. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  triage check                      check the API key, models and every MCP server
+  triage tools                      list the tools the model may call
+  triage tools call mcp__scanner__get_top_columns '{\"indices\":[\"_detections\"]}'
+
+Exit codes:
+  0  everything worked (for `check`: every server works)
+  1  finished, but something is incomplete or failed (a report or the output says what;
+     for `check`: an optional server failed)
+  2  nothing could be done: usage, configuration, authentication, or a required server down
+  3  --fail-on: a final verdict at or above the given level
+  130/143  interrupted by SIGINT/SIGTERM
+
+Configuration comes from the environment and .env (see .env.example); logs and warnings
+go to stderr, command output to stdout.";
+
+/// First-pass SOC triage of security alerts with Claude over read-only MCP tools.
+#[derive(Debug, Parser)]
+#[command(name = "triage", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Less output on stderr (-q errors only, -qq nothing).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+
+    /// Read variables from this file instead of ./.env (real environment variables win).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub env_file: Option<PathBuf>,
+
+    /// MCP config file (.mcp.json format) adding or overriding servers [env: TRIAGE_MCP_CONFIG].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub mcp_config: Option<PathBuf>,
+
+    /// Also allow this tool (full name, `*` as a wildcard); repeatable. Adds to TRIAGE_ALLOWED_TOOLS.
+    #[arg(long = "allow-tool", value_name = "PATTERN", global = true)]
+    pub allow_tool: Vec<String>,
+
+    /// Use this model for every step (overrides TRIAGE_MODEL and the per-severity models).
+    #[arg(long, global = true)]
+    pub model: Option<String>,
+
+    /// How long an MCP server may take to start and list its tools [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, global = true)]
+    pub mcp_startup_timeout: Option<Duration>,
+
+    /// How long one MCP tool call may take [default: 60s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, global = true)]
+    pub mcp_call_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration: API key, models, and every MCP server with its tools.
+    Check(CheckArgs),
+    /// List the tools the model would see, or call one by hand.
+    Tools(ToolsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    #[command(subcommand)]
+    pub action: Option<ToolsAction>,
+
+    /// Show each tool's input schema.
+    #[arg(long)]
+    pub schema: bool,
+
+    /// Also list the tools hidden by the allow-list, with the reason.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolsAction {
+    /// Call one allow-listed tool and print the result exactly as the model would receive it.
+    Call {
+        /// The tool's name as the model sees it, e.g. mcp__scanner__execute_query.
+        name: String,
+        /// The tool's input as a JSON object.
+        #[arg(default_value = "{}")]
+        input: String,
+    },
+}
+
+fn parse_duration_arg(s: &str) -> Result<Duration, String> {
+    match crate::config::parse_duration(s)? {
+        d if d.is_zero() => Err("must be more than zero".into()),
+        d => Ok(d),
+    }
+}
