@@ -3,6 +3,7 @@
 //! `main` parses the command line and hands over to [`run`], which loads the configuration,
 //! dispatches to a command and returns the exit code. See `README.md` for the user's view.
 
+pub mod alert;
 pub mod anthropic;
 pub mod cli;
 pub mod commands;
