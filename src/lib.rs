@@ -2,4 +2,5 @@
 //!
 //! See `README.md` for the user's view and `DESIGN.md` (shared) for the architecture.
 
+pub mod anthropic;
 pub mod secret;
