@@ -1,6 +1,7 @@
 //! Integration tests: one binary (link time), modules per area. Everything runs offline
 //! against fakes on 127.0.0.1.
 
+mod anthropic;
 mod cli;
 mod mcp;
 mod support;
