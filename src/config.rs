@@ -780,7 +780,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
             ));
         }
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 400.0 * 86400.0 {
+    if !secs.is_finite() || !(0.0..=400.0 * 86400.0).contains(&secs) {
         return Err(format!("`{raw}` is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
