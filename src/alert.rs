@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Longest string (field value or key) that [`render_alert_for_prompt`] passes whole to the
@@ -88,7 +88,7 @@ const USER_FIELDS: &[&str] = &[
 /// sorting ascending puts the most urgent first and unknown severities last. Because of that,
 /// `a < b` means "a comes first", not "a is less severe": compare levels with
 /// [`Severity::at_least`]. Serializes as [`Severity::as_str`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
     /// OCSF 5 "Critical" and 6 "Fatal".
     Critical,

@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Examples:
+  triage                            triage the last 24 h of Scanner alerts, Slack format
+  triage --since 2h --format json   the last 2 hours, one JSON object per alert
+  triage --alerts alerts.jsonl      triage alerts from a file (or - for stdin)
+  triage --fail-on malicious -q     for scripts: exit 3 on a MALICIOUS verdict
   triage check                      check the API key, models and every MCP server
   triage tools                      list the tools the model may call
   triage tools call mcp__scanner__get_top_columns '{\"indices\":[\"_detections\"]}'
@@ -31,6 +35,90 @@ pub struct Cli {
 
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of the triage run (`triage` with no subcommand).
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Read alerts from FILE (`-` for stdin) instead of Scanner: one JSON object (a Scanner
+    /// webhook payload as is), a JSON array, or JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+
+    /// Window to collect alerts from, ending now (e.g. 30m, 24h, 7d).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration_arg, conflicts_with = "from")]
+    pub since: Duration,
+
+    /// Window start (RFC 3339, e.g. 2026-11-24T00:00:00Z); use with --to or alone (until now).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+
+    /// Window end (RFC 3339); needs --from.
+    #[arg(long, value_name = "TIME", requires = "from")]
+    pub to: Option<String>,
+
+    /// Triage at most N alerts (the most severe first).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_alerts: usize,
+
+    /// Skip alerts below this severity (critical, high, medium, low, informational).
+    #[arg(long, value_name = "LEVEL")]
+    pub min_severity: Option<String>,
+
+    /// Alerts investigated at the same time (they share the MCP connections).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Model calls per alert, across the investigation and both critique passes.
+    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(3..=200))]
+    pub max_turns: u32,
+
+    /// Time limit per alert.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    pub alert_timeout: Duration,
+
+    /// Largest tool result given to the model; longer ones are cut and the model is told how
+    /// to narrow the query.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES)]
+    pub max_tool_result_bytes: usize,
+
+    /// Use the prompts in DIR (any of system.md, investigate.md, critique.md,
+    /// critique_focus_1.md, critique_focus_2.md, collect.md) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
+
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Slack)]
+    pub format: ReportFormat,
+
+    /// Exit 3 when a final verdict is at or above this level (and the run otherwise succeeded).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Post each report to this Slack channel (overrides SLACK_CHANNEL_ID).
+    #[arg(long, value_name = "CHANNEL_ID")]
+    pub slack_channel: Option<String>,
+
+    /// Don't post to Slack even when it is configured.
+    #[arg(long)]
+    pub no_slack: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// The seed's Slack mrkdwn report, reports separated by `---`.
+    Slack,
+    /// One JSON object per alert per line (schema triage.report/v1).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Suspicious,
+    Malicious,
 }
 
 /// Options every command takes.

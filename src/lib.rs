@@ -3,15 +3,23 @@
 //! `main` parses the command line and hands over to [`run`], which loads the configuration,
 //! dispatches to a command and returns the exit code. See `README.md` for the user's view.
 
+pub mod agent;
 pub mod alert;
 pub mod anthropic;
+pub mod assessment;
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod investigate;
 pub mod mcp;
 pub mod output;
+pub mod prompts;
+pub mod report;
+pub mod run;
 pub mod secret;
 pub mod signals;
+pub mod usage;
 
 use cli::{Cli, Command};
 use config::{Config, ConfigOptions, Env};
@@ -67,10 +75,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let result = match cli.command {
         Some(Command::Check(args)) => commands::check::run(&config, &args).await,
         Some(Command::Tools(args)) => commands::tools::run(&config, &args).await,
-        None => Err(Failure::fatal(
-            "the triage run itself is not available in this build yet; use `triage check` \
-             and `triage tools` to verify the configuration",
-        )),
+        None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };
     result.map_err(|f| Failure {
         code: f.code,

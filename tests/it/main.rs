@@ -4,4 +4,6 @@
 mod anthropic;
 mod cli;
 mod mcp;
+mod model;
+mod run;
 mod support;
