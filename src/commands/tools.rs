@@ -71,7 +71,10 @@ async fn call_tool(hub: &McpHub, name: &str, input: &serde_json::Value) -> Resul
         Some(_) => {}
     }
     let out = hub.call(name, input).await;
-    write_stdout(&format!("{}\n", out.text))?;
+    // Exactly what the model would get, including the size cap.
+    let (text, _) =
+        crate::agent::cap_tool_result(&out, crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES);
+    write_stdout(&format!("{text}\n"))?;
     if out.is_error {
         tracing::warn!("the tool returned an error result (is_error: true)");
         Ok(exit::PARTIAL)
