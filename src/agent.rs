@@ -9,6 +9,8 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures_util::future::join_all;
@@ -18,6 +20,7 @@ use crate::anthropic::{
     self, ApiError, CacheControl, ContentBlock, Exchange, Message, MessagesRequest, Role,
     StopReason, SystemBlock, ToolChoice, ToolDefinition, Usage,
 };
+use crate::audit::{Audit, capped};
 use crate::mcp::{McpHub, ToolOutput};
 
 /// Output tokens per model call: room for a full assessment plus reasoning, below the
@@ -91,6 +94,29 @@ pub struct ToolCallRecord {
     pub millis: u64,
 }
 
+/// Where a conversation records what it does: the run's audit file, under a label (the alert
+/// id, or `collect`).
+#[derive(Clone)]
+pub struct Trail {
+    pub audit: Arc<Audit>,
+    pub label: String,
+}
+
+/// The run's estimated spend so far, in millionths of a dollar, shared by every conversation.
+#[derive(Clone, Default)]
+pub struct CostMeter(Arc<AtomicU64>);
+
+impl CostMeter {
+    pub fn add_usd(&self, usd: f64) {
+        self.0
+            .fetch_add((usd * 1e6).round() as u64, Ordering::Relaxed);
+    }
+
+    pub fn usd(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
 /// One model conversation.
 pub struct Conversation {
     pub model: String,
@@ -107,6 +133,14 @@ pub struct Conversation {
     /// Every request body sent, largest size seen (for the benchmark and audit).
     pub largest_request_bytes: usize,
     pub request_bytes_total: usize,
+    /// The audit trail, when the run keeps one.
+    pub trail: Option<Trail>,
+    /// Shared spend meter, fed after every model call.
+    pub meter: Option<CostMeter>,
+    /// What the current phase is called in the audit ("investigation", "critique pass 1 of 2").
+    pub phase: String,
+    /// Messages already written to the audit.
+    audited_messages: usize,
 }
 
 impl Conversation {
@@ -131,6 +165,17 @@ impl Conversation {
             ok_calls: HashSet::new(),
             largest_request_bytes: 0,
             request_bytes_total: 0,
+            trail: None,
+            meter: None,
+            phase: String::new(),
+            audited_messages: 0,
+        }
+    }
+
+    pub fn audit(&self, kind: &str, mut fields: Value) {
+        if let Some(t) = &self.trail {
+            fields["alert"] = Value::String(t.label.clone());
+            t.audit.record(kind, fields);
         }
     }
 
@@ -165,18 +210,60 @@ impl Conversation {
                 return PhaseEnd::TimeLimit;
             }
             let request = self.request();
-            let exchange =
-                match tokio::time::timeout(limits.deadline - now, model.send(&request)).await {
-                    Err(_) => return PhaseEnd::TimeLimit,
-                    Ok(Err(e)) => return PhaseEnd::Failed(format!("model API error: {e}")),
-                    Ok(Ok(x)) => x,
-                };
+            let turn = self.model_calls + 1;
+            if self.trail.is_some() {
+                let new = serde_json::to_value(&self.messages[self.audited_messages..])
+                    .unwrap_or_default();
+                self.audit(
+                    "model_request",
+                    serde_json::json!({"turn": turn, "phase": self.phase, "model": self.model,
+                        "messages": self.messages.len(), "new_messages": new}),
+                );
+                self.audited_messages = self.messages.len();
+            }
+            let sent = Instant::now();
+            let exchange = match tokio::time::timeout(limits.deadline - now, model.send(&request))
+                .await
+            {
+                Err(_) => {
+                    self.audit(
+                            "model_error",
+                            serde_json::json!({"turn": turn, "error": "time limit reached while waiting for the model"}),
+                        );
+                    return PhaseEnd::TimeLimit;
+                }
+                Ok(Err(e)) => {
+                    self.audit(
+                        "model_error",
+                        serde_json::json!({"turn": turn, "error": e.to_string()}),
+                    );
+                    return PhaseEnd::Failed(format!("model API error: {e}"));
+                }
+                Ok(Ok(x)) => x,
+            };
             self.model_calls += 1;
             self.request_bytes_total += exchange.request_body.len();
             self.largest_request_bytes =
                 self.largest_request_bytes.max(exchange.request_body.len());
             let response = exchange.response;
             self.usage.add(&response.usage);
+            if let Some(m) = &self.meter {
+                m.add_usd(crate::usage::estimate_cost(&self.model, &response.usage).unwrap_or(0.0));
+            }
+            if self.trail.is_some() {
+                let uses: Vec<Value> = response
+                    .tool_uses()
+                    .map(|(id, name, input)| serde_json::json!({"id": id, "name": name, "input": input}))
+                    .collect();
+                self.audit(
+                    "model_response",
+                    serde_json::json!({"turn": turn, "request_id": exchange.request_id,
+                        "stop_reason": response.stop_reason.as_ref().map(|s| s.as_str().to_string()),
+                        "text": response.text(), "tool_uses": uses, "usage": response.usage,
+                        "bytes_sent": exchange.request_body.len(),
+                        "ms": sent.elapsed().as_millis() as u64}),
+                );
+            }
             // The assistant turn goes back exactly as received (thinking and unknown blocks too).
             self.messages
                 .push(Message::assistant(response.content.clone()));
@@ -230,6 +317,9 @@ impl Conversation {
                 } else {
                     accept(input, self).map(|v| accepted = Some(v))
                 };
+                if let Err(msg) = &text {
+                    self.audit("submission", serde_json::json!({"phase": self.phase, "accepted": false, "error": msg, "input": input}));
+                }
                 results[i] = Some(match text {
                     Ok(()) => ContentBlock::tool_result(id.clone(), "Accepted.", false),
                     Err(msg) => ContentBlock::tool_result(id.clone(), msg, true),
@@ -260,6 +350,11 @@ impl Conversation {
                 if !out.is_error {
                     self.ok_calls.insert(id.clone());
                 }
+                self.audit(
+                    "tool_call",
+                    serde_json::json!({"id": id, "name": name, "input": input, "is_error": out.is_error,
+                        "output": capped(&out.text), "ms": millis}),
+                );
                 self.calls.push(ToolCallRecord {
                     id: id.clone(),
                     name: name.clone(),

@@ -21,6 +21,7 @@ Exit codes:
      for `check`: an optional server failed)
   2  nothing could be done: usage, configuration, authentication, or a required server down
   3  --fail-on: a final verdict at or above the given level
+  4  another triage run holds the state directory's lock (try again later)
   130/143  interrupted by SIGINT/SIGTERM
 
 Configuration comes from the environment and .env (see .env.example); logs and warnings
@@ -48,9 +49,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
 
-    /// Window to collect alerts from, ending now (e.g. 30m, 24h, 7d).
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration_arg, conflicts_with = "from")]
-    pub since: Duration,
+    /// Window to collect alerts from, ending now (e.g. 30m, 24h, 7d), or `last`: from where the
+    /// last successful run's window ended (24h on the first run).
+    #[arg(long, value_name = "DURATION|last", default_value = "24h", value_parser = parse_since, conflicts_with = "from")]
+    pub since: Since,
 
     /// Window start (RFC 3339, e.g. 2026-11-24T00:00:00Z); use with --to or alone (until now).
     #[arg(long, value_name = "TIME")]
@@ -105,6 +107,31 @@ pub struct RunArgs {
     /// Don't post to Slack even when it is configured.
     #[arg(long)]
     pub no_slack: bool,
+
+    /// Triage alerts again even if an earlier run already triaged them.
+    #[arg(long)]
+    pub retriage: bool,
+
+    /// Start no new investigation once the run's estimated cost reaches this many US dollars;
+    /// the rest are reported as skipped_budget and left for the next run.
+    #[arg(long, value_name = "USD")]
+    pub max_cost_usd: Option<f64>,
+}
+
+/// The start of the collection window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// From the last successful run's window end.
+    Last,
+    Span(Duration),
+}
+
+fn parse_since(s: &str) -> Result<Since, String> {
+    if s.eq_ignore_ascii_case("last") {
+        Ok(Since::Last)
+    } else {
+        parse_duration_arg(s).map(Since::Span)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,6 +182,15 @@ pub struct GlobalArgs {
     /// How long one MCP tool call may take [default: 60s].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, global = true)]
     pub mcp_call_timeout: Option<Duration>,
+
+    /// State directory: seen alerts, watermark, lock, audit files [env: TRIAGE_STATE_DIR;
+    /// default: $XDG_STATE_HOME/triage or ~/.local/state/triage].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+
+    /// Write (and read) audit files here instead of <state dir>/audit.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub audit_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +199,29 @@ pub enum Command {
     Check(CheckArgs),
     /// List the tools the model would see, or call one by hand.
     Tools(ToolsArgs),
+    /// Show a run's audit trail: the conversation, tools called with timings, and how the
+    /// verdict moved across passes and why.
+    Audit(AuditArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A run id (the audit file's name without .jsonl) or an audit file's path [default: the
+    /// latest run].
+    pub run: Option<String>,
+
+    /// Only this alert.
+    #[arg(long, value_name = "ID")]
+    pub alert: Option<String>,
+
+    /// Print the raw JSON lines instead.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

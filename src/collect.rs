@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::agent::{Conversation, Limits, Model, PhaseEnd, Tools};
+use crate::agent::{Conversation, CostMeter, Limits, Model, PhaseEnd, Tools, Trail};
 use crate::alert::{Alert, Severity};
 use crate::anthropic::{ToolDefinition, Usage};
 use crate::mcp::{McpHub, ToolOutput};
@@ -92,6 +92,8 @@ pub async fn collect(
     tools: &impl Tools,
     tool_defs: Vec<ToolDefinition>,
     prompts: &Prompts,
+    trail: Option<Trail>,
+    meter: Option<CostMeter>,
 ) -> Result<Collected, String> {
     let max = req.max_alerts.to_string();
     let first = fill(
@@ -104,6 +106,9 @@ pub async fn collect(
         ],
     );
     let mut conv = Conversation::new(req.model_name.to_string(), COLLECT_SYSTEM, tool_defs, first);
+    conv.trail = trail;
+    conv.meter = meter;
+    conv.phase = "collection".to_string();
     let limits = Limits {
         max_turns: COLLECT_MAX_TURNS,
         deadline: Instant::now() + COLLECT_TIMEOUT,

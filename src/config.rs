@@ -39,6 +39,9 @@ pub mod vars {
     pub const TRIAGE_COLLECT_MODEL: &str = "TRIAGE_COLLECT_MODEL";
     pub const TRIAGE_MCP_STARTUP_TIMEOUT: &str = "TRIAGE_MCP_STARTUP_TIMEOUT";
     pub const TRIAGE_MCP_CALL_TIMEOUT: &str = "TRIAGE_MCP_CALL_TIMEOUT";
+    pub const TRIAGE_STATE_DIR: &str = "TRIAGE_STATE_DIR";
+    pub const VIRUSTOTAL_RPM: &str = "VIRUSTOTAL_RPM";
+    pub const XDG_STATE_HOME: &str = "XDG_STATE_HOME";
     pub const PATH: &str = "PATH";
     pub const HOME: &str = "HOME";
 }
@@ -51,6 +54,9 @@ pub const DEFAULT_MCP_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one tool call may take. Scanner queries over large ranges take tens of seconds;
 /// past a minute the model is better served by an error telling it to narrow the query.
 pub const DEFAULT_MCP_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// VirusTotal's free tier: 4 requests per minute. Calls wait for their slot instead of failing.
+pub const VIRUSTOTAL_FREE_RPM: u32 = 4;
 
 /// Default models (the seed's cost advice: Opus for Critical/High, Sonnet below, a cheap model
 /// for the mechanical alert-collection step). Prices live in one table elsewhere.
@@ -283,10 +289,12 @@ pub struct ServerConfig {
     pub allowed_tools: Vec<String>,
     /// The variable(s) that switched a built-in server on, for messages ("SCANNER_MCP_URL").
     pub origin_hint: String,
+    /// Requests per minute allowed to this server (`None`: unlimited).
+    pub rate_limit: Option<u32>,
 }
 
 /// Models per alert severity.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Models {
     pub critical: String,
     pub high: String,
@@ -328,6 +336,8 @@ pub struct ConfigOptions {
     pub model: Option<String>,
     pub mcp_startup_timeout: Option<Duration>,
     pub mcp_call_timeout: Option<Duration>,
+    pub state_dir: Option<PathBuf>,
+    pub audit_dir: Option<PathBuf>,
 }
 
 /// The validated configuration of one `triage` invocation.
@@ -342,6 +352,10 @@ pub struct Config {
     pub mcp_startup_timeout: Duration,
     pub mcp_call_timeout: Duration,
     pub slack_channel: Option<String>,
+    /// Seen alerts, watermark, lock and audit files (`None`: no place to keep state).
+    pub state_dir: Option<PathBuf>,
+    /// Audit files (default `<state_dir>/audit`).
+    pub audit_dir: Option<PathBuf>,
     /// `PATH` and `HOME`, which every stdio child gets besides its own variables.
     pub child_base_env: Vec<(String, String)>,
     /// Every secret value configured, to scrub from anything written.
@@ -380,6 +394,20 @@ impl Config {
         if let Some(s) = builtin_scanner(env, &mut errors) {
             servers.push(s);
         }
+        let vt_rpm = match env.get(vars::VIRUSTOTAL_RPM) {
+            None => Some(VIRUSTOTAL_FREE_RPM),
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(0) => None,
+                Ok(n) => Some(n),
+                Err(_) => {
+                    errors.push(format!(
+                        "{} = `{v}` is not a number of requests per minute; write e.g. 4 (free tier), 500, or 0 for no limit",
+                        env.describe(vars::VIRUSTOTAL_RPM)
+                    ));
+                    None
+                }
+            },
+        };
         if let Some(key) = env.secret(vars::VIRUSTOTAL_API_KEY) {
             servers.push(ServerConfig {
                 name: "virustotal".into(),
@@ -391,6 +419,7 @@ impl Config {
                 source: ServerSource::BuiltIn,
                 allowed_tools: vec![],
                 origin_hint: vars::VIRUSTOTAL_API_KEY.into(),
+                rate_limit: vt_rpm,
             });
         }
         if let Some(s) = builtin_falcon(env, &mut errors) {
@@ -408,6 +437,7 @@ impl Config {
                     source: ServerSource::BuiltIn,
                     allowed_tools: vec![],
                     origin_hint: vars::WIZ_MCP_URL.into(),
+                    rate_limit: None,
                 }),
                 Err(why) => errors.push(format!(
                     "{} is not a usable URL ({why}); set it to the Wiz MCP endpoint, e.g. http://localhost:8000/mcp",
@@ -430,6 +460,7 @@ impl Config {
                     source: ServerSource::BuiltIn,
                     allowed_tools: vec![],
                     origin_hint: vars::SLACK_BOT_TOKEN.into(),
+                    rate_limit: None,
                 }),
                 None => errors.push(format!(
                     "{} is set but {} is not; Slack posting needs both (the team id is the T… id of your workspace), or unset {}",
@@ -574,6 +605,14 @@ impl Config {
             &mut errors,
         );
 
+        let state_dir = opts
+            .state_dir
+            .clone()
+            .or_else(|| env.get(vars::TRIAGE_STATE_DIR).map(PathBuf::from))
+            .or_else(|| {
+                crate::state::default_dir(env.get(vars::XDG_STATE_HOME), env.get(vars::HOME))
+            });
+
         if !errors.is_empty() {
             return Err(ConfigError(errors));
         }
@@ -590,6 +629,11 @@ impl Config {
             mcp_startup_timeout,
             mcp_call_timeout,
             slack_channel: env.get(vars::SLACK_CHANNEL_ID).map(str::to_string),
+            state_dir: state_dir.clone(),
+            audit_dir: opts
+                .audit_dir
+                .clone()
+                .or_else(|| state_dir.as_ref().map(|d| d.join("audit"))),
             child_base_env: [vars::PATH, vars::HOME]
                 .iter()
                 .filter_map(|k| env.get(k).map(|v| (k.to_string(), v.to_string())))
@@ -661,6 +705,7 @@ fn builtin_scanner(env: &Env, errors: &mut Vec<String>) -> Option<ServerConfig> 
         source: ServerSource::BuiltIn,
         allowed_tools: vec![],
         origin_hint: vars::SCANNER_MCP_URL.into(),
+        rate_limit: None,
     })
 }
 
@@ -695,6 +740,7 @@ fn builtin_falcon(env: &Env, errors: &mut Vec<String>) -> Option<ServerConfig> {
                 source: ServerSource::BuiltIn,
                 allowed_tools: vec![],
                 origin_hint: vars::FALCON_CLIENT_ID.into(),
+                rate_limit: None,
             })
         }
         (Some(_), None) | (None, Some(_)) => {

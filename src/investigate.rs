@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::agent::{Conversation, Limits, Model, PhaseEnd, Tools};
+use crate::agent::{Conversation, Limits, Model, PhaseEnd, Tools, Trail};
 use crate::alert::{Alert, Severity, render_alert_for_prompt};
 use crate::anthropic::ToolDefinition;
 use crate::assessment::{
@@ -23,8 +23,12 @@ pub const MAX_ALERT_PROMPT_BYTES: usize = 30_000;
 pub const CRITIQUE_PASSES: usize = 2;
 
 /// Settings of one run's investigations.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
+    /// The run's audit file, when kept.
+    pub audit: Option<std::sync::Arc<crate::audit::Audit>>,
+    /// The run's spend so far (for `--max-cost-usd`).
+    pub meter: crate::agent::CostMeter,
     pub max_turns: u32,
     pub alert_timeout: Duration,
     pub max_tool_result_bytes: usize,
@@ -92,6 +96,15 @@ pub async fn investigate(
         tool_defs.to_vec(),
         first,
     );
+    conv.meter = Some(settings.meter.clone());
+    conv.trail = settings.audit.as_ref().map(|audit| Trail {
+        audit: audit.clone(),
+        label: alert.id.clone(),
+    });
+    conv.audit(
+        "alert_start",
+        serde_json::json!({"severity": alert.severity_label, "name": alert.name, "model": model_name}),
+    );
     let mut passes: Vec<Pass> = Vec::new();
     let mut ended: Option<(Status, String)> = None;
     let phases = [Phase::Investigate, Phase::Critique1, Phase::Critique2];
@@ -113,6 +126,7 @@ pub async fn investigate(
             ));
         }
         let critique = i > 0;
+        conv.phase = phase.label().to_string();
         let end = conv
             .run_phase(model, tools, SUBMIT_ASSESSMENT, &limits, |input, conv| {
                 let mut a = parse_submission(input, critique)?;
@@ -122,7 +136,13 @@ pub async fn investigate(
             .await;
         let during = phase.label();
         match end {
-            PhaseEnd::Submitted(assessment) => passes.push(Pass { phase, assessment }),
+            PhaseEnd::Submitted(assessment) => {
+                conv.audit(
+                    "submission",
+                    serde_json::json!({"phase": during, "accepted": true, "assessment": assessment}),
+                );
+                passes.push(Pass { phase, assessment })
+            }
             PhaseEnd::NoSubmission => {
                 ended = Some((
                     Status::Incomplete,

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod alert;
 pub mod anthropic;
 pub mod assessment;
+pub mod audit;
 pub mod cli;
 pub mod collect;
 pub mod commands;
@@ -14,11 +15,13 @@ pub mod config;
 pub mod investigate;
 pub mod mcp;
 pub mod output;
+pub mod progress;
 pub mod prompts;
 pub mod report;
 pub mod run;
 pub mod secret;
 pub mod signals;
+pub mod state;
 pub mod usage;
 
 use cli::{Cli, Command};
@@ -34,6 +37,8 @@ pub mod exit {
     pub const FATAL: u8 = 2;
     /// `--fail-on`: a final verdict at or above the given level.
     pub const VERDICT: u8 = 3;
+    /// Another run holds the state directory's lock (a script can tell "busy" from "failed").
+    pub const BUSY: u8 = 4;
     /// Interrupted by SIGINT.
     pub const SIGINT: u8 = 130;
     /// Interrupted by SIGTERM.
@@ -58,6 +63,9 @@ impl Failure {
 
 /// Runs one invocation; returns the exit code, or the failure to print.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    if let Some(Command::Completions { shell }) = &cli.command {
+        return commands::completions(*shell);
+    }
     let env =
         Env::load(cli.global.env_file.as_deref()).map_err(|e| Failure::fatal(e.to_string()))?;
     let opts = ConfigOptions {
@@ -66,6 +74,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         model: cli.global.model.clone(),
         mcp_startup_timeout: cli.global.mcp_startup_timeout,
         mcp_call_timeout: cli.global.mcp_call_timeout,
+        state_dir: cli.global.state_dir.clone(),
+        audit_dir: cli.global.audit_dir.clone(),
     };
     let config = Config::load(&env, &opts).map_err(|e| Failure::fatal(e.to_string()))?;
     for w in &config.warnings {
@@ -75,6 +85,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let result = match cli.command {
         Some(Command::Check(args)) => commands::check::run(&config, &args).await,
         Some(Command::Tools(args)) => commands::tools::run(&config, &args).await,
+        Some(Command::Audit(args)) => commands::audit::run(&config, &args),
+        Some(Command::Completions { .. }) => unreachable!("handled before configuration"),
         None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };
     result.map_err(|f| Failure {

@@ -1,6 +1,9 @@
 //! The triage run (`triage` with no subcommand): alerts in, one investigation per alert (N at a
 //! time over shared MCP connections), reports out in severity order, each as soon as it and
 //! every report before it are done.
+//!
+//! Around it: the state directory (lock, dedupe, watermark — see `state.rs`), the audit trail,
+//! the cost budget, Slack posting and the run summary on stderr.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,26 +12,32 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use crate::agent::CostMeter;
 use crate::alert::{Alert, Severity, parse_alerts, sort_alerts};
-use crate::anthropic::ToolDefinition;
+use crate::anthropic::{ToolDefinition, Usage};
 use crate::assessment::Classification;
-use crate::cli::{FailOn, ReportFormat, RunArgs};
+use crate::audit::{self, Audit};
+use crate::cli::{FailOn, ReportFormat, RunArgs, Since};
 use crate::collect::{self, CollectRequest, ServerTools};
 use crate::config::Config;
 use crate::investigate::{self, Settings, model_for, submit_assessment_tool};
 use crate::mcp::McpHub;
 use crate::output::write_stdout;
+use crate::progress::Progress;
 use crate::prompts::Prompts;
 use crate::report::{
     AlertReport, SLACK_MESSAGE_LIMIT, Status, no_alerts_line, render_json, render_slack,
     split_for_slack,
 };
+use crate::state::{Dedupe, State, StateError};
 use crate::{Failure, exit};
 
 /// The Slack tool the program (never the model) uses to post reports.
 const SLACK_POST_TOOL: &str = "slack_post_message";
+/// The window of a first `--since last` run.
+const FIRST_RUN_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
-/// Where the alerts come from and the window they cover.
+/// The time window the alerts come from.
 struct Window {
     from: Timestamp,
     to: Timestamp,
@@ -38,6 +47,24 @@ impl Window {
     fn describe(&self) -> String {
         format!("{} to {}", self.from, self.to)
     }
+}
+
+/// Everything one run needs, shared by its tasks.
+struct Run<'a> {
+    config: &'a Config,
+    args: &'a RunArgs,
+    hub: Arc<McpHub>,
+    client: crate::anthropic::Client,
+    prompts: Arc<Prompts>,
+    window: Window,
+    min_severity: Option<Severity>,
+    slack_channel: Option<String>,
+    state: Option<State>,
+    audit: Option<Arc<Audit>>,
+    meter: CostMeter,
+    usage: Usage,
+    started: Instant,
+    quiet: bool,
 }
 
 pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Failure> {
@@ -58,7 +85,13 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
         ),
         None => None,
     };
-    let window = window(args)?;
+    if let Some(b) = args.max_cost_usd
+        && !(b.is_finite() && b >= 0.0)
+    {
+        return Err(Failure::fatal(
+            "--max-cost-usd must be a non-negative number of dollars, e.g. 2.50",
+        ));
+    }
     let prompts = Prompts::load(args.prompts.as_deref()).map_err(Failure::fatal)?;
     let file_alerts = match &args.alerts {
         Some(path) => Some(read_alert_file(path)?),
@@ -72,216 +105,411 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
             .or_else(|| config.slack_channel.clone())
     };
 
+    // One run per state directory.
+    let state = match &config.state_dir {
+        Some(dir) => match State::open(dir) {
+            Ok(s) => Some(s),
+            Err(StateError::Busy(dir)) => {
+                return Err(Failure {
+                    code: exit::BUSY,
+                    message: format!(
+                        "another triage run is using {}; this run did nothing (exit {})",
+                        dir.display(),
+                        exit::BUSY
+                    ),
+                });
+            }
+            Err(StateError::Io(e)) => return Err(Failure::fatal(e)),
+        },
+        None => {
+            tracing::info!(
+                "no state directory (set --state-dir, TRIAGE_STATE_DIR or HOME): dedupe, --since last and the run lock are off"
+            );
+            None
+        }
+    };
+    let window = window(args, state.as_ref())?;
+    let run_id = audit::new_run_id();
+    let audit = match &config.audit_dir {
+        Some(dir) => {
+            let a = Audit::create(dir, &run_id, config.redactor.clone()).map_err(Failure::fatal)?;
+            Some(Arc::new(a))
+        }
+        None => None,
+    };
+    if let Some(a) = &audit {
+        a.record("header", header(&run_id, config, args, &prompts, &window));
+    }
+
     let required: &[&str] = if from_file { &[] } else { &["scanner"] };
     let hub = McpHub::connect(config, required, true)
         .await
         .map_err(|e| Failure::fatal(e.0))?;
     let client = crate::anthropic_client(config)?;
     let hub = Arc::new(hub);
-    let result = {
-        let hub = hub.clone();
-        crate::commands::interruptible(async move {
-            triage(
-                config,
-                args,
-                &hub,
-                &client,
-                &prompts,
-                file_alerts,
-                &window,
-                min_severity,
-                slack_channel,
-                started,
-                quiet,
-            )
-            .await
-        })
-        .await
+    let mut run = Run {
+        config,
+        args,
+        hub: hub.clone(),
+        client,
+        prompts: Arc::new(prompts),
+        window,
+        min_severity,
+        slack_channel,
+        state,
+        audit,
+        meter: CostMeter::default(),
+        usage: Usage::default(),
+        started,
+        quiet,
     };
+    let result = crate::commands::interruptible(run.triage(file_alerts)).await;
     hub.shutdown().await;
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn triage(
-    config: &Config,
-    args: &RunArgs,
-    hub: &Arc<McpHub>,
-    client: &crate::anthropic::Client,
-    prompts: &Prompts,
-    file_alerts: Option<Vec<Alert>>,
-    window: &Window,
-    min_severity: Option<Severity>,
-    slack_channel: Option<String>,
-    started: Instant,
-    quiet: bool,
-) -> Result<u8, Failure> {
-    // Alerts in.
-    let mut alerts = match file_alerts {
-        Some(a) => a,
-        None => {
-            let scanner_tools: Vec<ToolDefinition> =
-                tool_defs(hub, Some("scanner"), collect::submit_alerts_tool());
-            let from = window.from.to_string();
-            let to = window.to.to_string();
-            let req = CollectRequest {
-                model_name: &config.models.collect,
-                from: &from,
-                to: &to,
-                max_alerts: args.max_alerts,
-                min_severity: min_severity.unwrap_or(Severity::Unknown),
-            };
-            let tools = ServerTools {
-                hub,
-                server: "scanner",
-            };
-            let collected = collect::collect(&req, client, &tools, scanner_tools, prompts)
-                .await
-                .map_err(|e| {
-                    Failure::fatal(format!("could not collect alerts from Scanner: {e}"))
-                })?;
-            for w in &collected.warnings {
-                tracing::warn!("{w}");
+impl Run<'_> {
+    async fn triage(&mut self, file_alerts: Option<Vec<Alert>>) -> Result<u8, Failure> {
+        let from_scanner = file_alerts.is_none();
+        let mut alerts = match file_alerts {
+            Some(a) => a,
+            None => self.collect().await?,
+        };
+        if let Some(min) = self.min_severity {
+            let before = alerts.len();
+            alerts.retain(|a| a.severity.at_least(min));
+            if alerts.len() < before {
+                tracing::info!(
+                    "{} alerts below {} skipped",
+                    before - alerts.len(),
+                    min.as_str()
+                );
             }
-            tracing::info!(
-                alerts = collected.alerts.len(),
-                model_calls = collected.model_calls,
-                "collected alerts from Scanner"
-            );
-            collected.alerts
         }
-    };
-    if let Some(min) = min_severity {
-        let before = alerts.len();
-        alerts.retain(|a| a.severity.at_least(min));
-        if alerts.len() < before {
-            tracing::info!(
-                "{} alerts below {} skipped",
-                before - alerts.len(),
-                min.as_str()
-            );
-        }
-    }
-    sort_alerts(&mut alerts);
-    if alerts.len() > args.max_alerts {
-        tracing::warn!(
-            "{} alerts found; triaging the {} most severe (--max-alerts) and leaving {} for a later run",
-            alerts.len(),
-            args.max_alerts,
-            alerts.len() - args.max_alerts
-        );
-        alerts.truncate(args.max_alerts);
-    }
-    if alerts.is_empty() {
-        if args.format == ReportFormat::Slack {
-            write_stdout(&format!("{}\n", no_alerts_line(&window.describe())))?;
-        }
-        tracing::info!("no alerts to triage");
-        return Ok(exit::OK);
-    }
-
-    // Investigations, N at a time; reports printed in order.
-    let tool_defs = Arc::new(tool_defs(hub, None, submit_assessment_tool()));
-    let settings = Arc::new(Settings {
-        max_turns: args.max_turns,
-        alert_timeout: args.alert_timeout,
-        max_tool_result_bytes: args.max_tool_result_bytes,
-        window: window.describe(),
-        tools_summary: tools_summary(hub),
-    });
-    let prompts = Arc::new(prompts.clone());
-    let semaphore = Arc::new(Semaphore::new(args.concurrency as usize));
-    let total = alerts.len();
-    let mut handles = Vec::with_capacity(total);
-    for alert in alerts {
-        let (hub, client, tool_defs, settings, prompts, semaphore) = (
-            hub.clone(),
-            client.clone(),
-            tool_defs.clone(),
-            settings.clone(),
-            prompts.clone(),
-            semaphore.clone(),
-        );
-        let model_name = model_for(&config.models, alert.severity).to_string();
-        handles.push(tokio::spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            investigate::investigate(
-                &alert,
-                &model_name,
-                &client,
-                hub.as_ref(),
-                &tool_defs,
-                &prompts,
-                &settings,
-            )
-            .await
-        }));
-    }
-
-    let mut counts = [0usize; 3];
-    let mut unfinished = 0;
-    let mut slack_failed = false;
-    let mut worst = None::<Classification>;
-    let mut first = true;
-    for handle in handles {
-        let report = match handle.await {
-            Ok(r) => r,
-            Err(e) => return Err(Failure::fatal(format!("an investigation task failed: {e}"))),
-        };
-        let text = match args.format {
-            ReportFormat::Slack => render_slack(&report),
-            ReportFormat::Json => render_json(&report),
-        };
-        let out = match (args.format, first) {
-            (ReportFormat::Slack, false) => format!("---\n{text}\n"),
-            _ => format!("{text}\n"),
-        };
-        first = false;
-        write_stdout(&out)?;
-        if let Some(channel) = &slack_channel
-            && !post_to_slack(hub, channel, &report).await
+        if let Some(state) = &self.state
+            && !self.args.retriage
         {
-            slack_failed = true;
+            let before = alerts.len();
+            alerts.retain(|a| match state.dedupe(a) {
+                Dedupe::New => true,
+                Dedupe::Escalated => {
+                    tracing::info!(
+                        "alert {} was triaged before at a lower severity; triaging it again",
+                        a.id
+                    );
+                    true
+                }
+                Dedupe::AlreadyTriaged => false,
+            });
+            if alerts.len() < before {
+                tracing::info!(
+                    "{} alerts already triaged by an earlier run skipped (--retriage to force)",
+                    before - alerts.len()
+                );
+            }
         }
-        counts[report.classification as usize] += 1;
-        if report.status != Status::Complete {
-            unfinished += 1;
+        sort_alerts(&mut alerts);
+        let mut left_over: Vec<Alert> = Vec::new();
+        if alerts.len() > self.args.max_alerts {
+            left_over = alerts.split_off(self.args.max_alerts);
+            tracing::warn!(
+                "{} alerts to triage; taking the {} most severe (--max-alerts) and leaving {} for a later run",
+                self.args.max_alerts + left_over.len(),
+                self.args.max_alerts,
+                left_over.len()
+            );
         }
-        worst = worst.max(Some(report.classification));
+        if alerts.is_empty() {
+            if self.args.format == ReportFormat::Slack {
+                write_stdout(&format!("{}\n", no_alerts_line(&self.window.describe())))?;
+            }
+            self.finish(from_scanner, &[], &left_over, [0; 3], 0)?;
+            return Ok(exit::OK);
+        }
+
+        // Investigations, N at a time; reports printed in order as they complete.
+        let tool_defs = Arc::new(tool_defs(&self.hub, None, submit_assessment_tool()));
+        let settings = Arc::new(Settings {
+            audit: self.audit.clone(),
+            meter: self.meter.clone(),
+            max_turns: self.args.max_turns,
+            alert_timeout: self.args.alert_timeout,
+            max_tool_result_bytes: self.args.max_tool_result_bytes,
+            window: self.window.describe(),
+            tools_summary: tools_summary(&self.hub),
+        });
+        let semaphore = Arc::new(Semaphore::new(self.args.concurrency as usize));
+        let progress = Arc::new(Progress::new(alerts.len(), self.quiet));
+        let budget = self.args.max_cost_usd;
+        let mut handles = Vec::with_capacity(alerts.len());
+        for alert in &alerts {
+            let alert = alert.clone();
+            let (hub, client, tool_defs, settings, prompts, semaphore, progress) = (
+                self.hub.clone(),
+                self.client.clone(),
+                tool_defs.clone(),
+                settings.clone(),
+                self.prompts.clone(),
+                semaphore.clone(),
+                progress.clone(),
+            );
+            let model_name = model_for(&self.config.models, alert.severity).to_string();
+            handles.push(tokio::spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                if let Some(max) = budget
+                    && settings.meter.usd() >= max
+                {
+                    if let Some(a) = &settings.audit {
+                        a.record("skipped", json!({"alert": alert.id, "reason": "cost budget reached"}));
+                    }
+                    return investigate::unfinished_report(
+                        &alert,
+                        &model_name,
+                        Status::SkippedBudget,
+                        format!(
+                            "not started: the run's estimated cost reached --max-cost-usd {max:.2}; the next run will take it"
+                        ),
+                    );
+                }
+                progress.started(&alert.id);
+                let r = investigate::investigate(
+                    &alert,
+                    &model_name,
+                    &client,
+                    hub.as_ref(),
+                    &tool_defs,
+                    &prompts,
+                    &settings,
+                )
+                .await;
+                progress.finished(&alert.id);
+                r
+            }));
+        }
+
+        let mut counts = [0usize; 3];
+        let mut unfinished: Vec<Alert> = Vec::new();
+        let mut slack_failed = false;
+        let mut worst = None::<Classification>;
+        let mut first = true;
+        for (alert, handle) in alerts.iter().zip(handles) {
+            let report = handle
+                .await
+                .map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?;
+            let text = match self.args.format {
+                ReportFormat::Slack => render_slack(&report),
+                ReportFormat::Json => render_json(&report),
+            };
+            let out = match (self.args.format, first) {
+                (ReportFormat::Slack, false) => format!("---\n{text}\n"),
+                _ => format!("{text}\n"),
+            };
+            first = false;
+            progress.clear();
+            write_stdout(&out)?;
+            if let Some(a) = &self.audit {
+                a.record("report", json!({"alert": alert.id, "report": report}));
+            }
+            self.usage.add(&Usage {
+                input_tokens: report.usage.input_tokens,
+                output_tokens: report.usage.output_tokens,
+                cache_creation_input_tokens: report.usage.cache_creation_input_tokens,
+                cache_read_input_tokens: report.usage.cache_read_input_tokens,
+            });
+            if report.status == Status::Complete {
+                // Recorded only now that the report reached stdout.
+                if let Some(state) = &mut self.state {
+                    state
+                        .record(alert, report.classification)
+                        .map_err(|e| Failure::fatal(e.to_string()))?;
+                }
+                counts[report.classification as usize] += 1;
+                worst = worst.max(Some(report.classification));
+            } else {
+                unfinished.push(alert.clone());
+                if report.status != Status::SkippedBudget {
+                    counts[report.classification as usize] += 1;
+                }
+            }
+            if let Some(channel) = &self.slack_channel
+                && report.status != Status::SkippedBudget
+                && !post_to_slack(&self.hub, channel, &report).await
+            {
+                slack_failed = true;
+            }
+        }
+        progress.clear();
+        self.finish(from_scanner, &unfinished, &left_over, counts, alerts.len())?;
+
+        let verdict_hit = match (self.args.fail_on, worst) {
+            (Some(FailOn::Malicious), Some(c)) => c >= Classification::Malicious,
+            (Some(FailOn::Suspicious), Some(c)) => c >= Classification::Suspicious,
+            _ => false,
+        };
+        Ok(if !unfinished.is_empty() || slack_failed {
+            exit::PARTIAL
+        } else if verdict_hit {
+            exit::VERDICT
+        } else {
+            exit::OK
+        })
     }
 
-    if !quiet {
-        eprintln!("{}", summary(total, counts, unfinished, started));
+    /// Collects the window's alerts from Scanner.
+    async fn collect(&mut self) -> Result<Vec<Alert>, Failure> {
+        let scanner_tools = tool_defs(&self.hub, Some("scanner"), collect::submit_alerts_tool());
+        let from = self.window.from.to_string();
+        let to = self.window.to.to_string();
+        let req = CollectRequest {
+            model_name: &self.config.models.collect,
+            from: &from,
+            to: &to,
+            max_alerts: self.args.max_alerts,
+            min_severity: self.min_severity.unwrap_or(Severity::Unknown),
+        };
+        let tools = ServerTools {
+            hub: &self.hub,
+            server: "scanner",
+        };
+        let trail = self.audit.as_ref().map(|audit| crate::agent::Trail {
+            audit: audit.clone(),
+            label: "collect".to_string(),
+        });
+        let collected = collect::collect(
+            &req,
+            &self.client,
+            &tools,
+            scanner_tools,
+            &self.prompts,
+            trail,
+            Some(self.meter.clone()),
+        )
+        .await
+        .map_err(|e| Failure::fatal(format!("could not collect alerts from Scanner: {e}")))?;
+        for w in &collected.warnings {
+            tracing::warn!("{w}");
+        }
+        tracing::info!(
+            alerts = collected.alerts.len(),
+            model_calls = collected.model_calls,
+            "collected alerts from Scanner"
+        );
+        self.usage.add(&collected.usage);
+        Ok(collected.alerts)
     }
-    let verdict_hit = match (args.fail_on, worst) {
-        (Some(FailOn::Malicious), Some(c)) => c >= Classification::Malicious,
-        (Some(FailOn::Suspicious), Some(c)) => c >= Classification::Suspicious,
-        _ => false,
-    };
-    Ok(if unfinished > 0 || slack_failed {
-        exit::PARTIAL
-    } else if verdict_hit {
-        exit::VERDICT
-    } else {
-        exit::OK
-    })
+
+    /// Moves the watermark, writes the summary to the audit and stderr.
+    fn finish(
+        &mut self,
+        from_scanner: bool,
+        unfinished: &[Alert],
+        left_over: &[Alert],
+        counts: [usize; 3],
+        total: usize,
+    ) -> Result<(), Failure> {
+        if from_scanner && let Some(state) = &mut self.state {
+            // Alerts not finished this run must fall inside the next `--since last` window.
+            let earliest = unfinished
+                .iter()
+                .chain(left_over)
+                .map(|a| a.timestamp.unwrap_or(self.window.from))
+                .min();
+            let mark = earliest
+                .map(|t| t.max(self.window.from).min(self.window.to))
+                .unwrap_or(self.window.to);
+            state
+                .finish_run(mark)
+                .map_err(|e| Failure::fatal(e.to_string()))?;
+        }
+        let cost = self.meter.usd();
+        let seconds = self.started.elapsed().as_secs_f64();
+        if let Some(a) = &self.audit {
+            a.record(
+                "summary",
+                json!({"alerts": total, "verdicts": {"benign": counts[0], "suspicious": counts[1], "malicious": counts[2]},
+                    "unfinished": unfinished.len(), "left_for_later": left_over.len(),
+                    "usage": self.usage, "cost_usd": cost, "seconds": seconds}),
+            );
+        }
+        if !self.quiet {
+            eprintln!(
+                "{}",
+                summary(total, counts, unfinished.len(), &self.usage, cost, seconds)
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The run summary line, for stderr.
-fn summary(total: usize, counts: [usize; 3], unfinished: usize, started: Instant) -> String {
+fn summary(
+    total: usize,
+    counts: [usize; 3],
+    unfinished: usize,
+    usage: &Usage,
+    cost: f64,
+    seconds: f64,
+) -> String {
     format!(
-        "triage: {total} alert{} triaged: {} benign, {} suspicious, {} malicious{} in {:.1}s",
+        "triage: {total} alert{} triaged: {} benign, {} suspicious, {} malicious{} · tokens {} in ({} cache read) / {} out · ~${cost:.2} · {seconds:.1}s",
         if total == 1 { "" } else { "s" },
         counts[Classification::Benign as usize],
         counts[Classification::Suspicious as usize],
         counts[Classification::Malicious as usize],
         if unfinished > 0 {
-            format!(" ({unfinished} incomplete or failed)")
+            format!(" ({unfinished} not finished: incomplete, failed or skipped)")
         } else {
             String::new()
         },
-        started.elapsed().as_secs_f64()
+        usage.total_input(),
+        usage.cache_read_input_tokens,
+        usage.output_tokens,
     )
+}
+
+/// The audit header: version, configuration without secrets, prompt fingerprints, window.
+fn header(
+    run_id: &str,
+    config: &Config,
+    args: &RunArgs,
+    prompts: &Prompts,
+    window: &Window,
+) -> serde_json::Value {
+    let servers: Vec<serde_json::Value> = config
+        .servers
+        .iter()
+        .map(|s| {
+            json!({"name": s.name, "source": s.source.to_string(), "rate_limit_per_minute": s.rate_limit,
+                "transport": match &s.transport {
+                    crate::config::Transport::Http { .. } => "http",
+                    crate::config::Transport::Stdio { .. } => "stdio",
+                }})
+        })
+        .collect();
+    json!({
+        "run_id": run_id,
+        "version": env!("CARGO_PKG_VERSION"),
+        "window": window.describe(),
+        "config": {
+            "anthropic_base_url": config.anthropic.base_url,
+            "models": config.models,
+            "servers": servers,
+            "allowed_tools": config.allowed_tools,
+            "max_turns": args.max_turns,
+            "concurrency": args.concurrency,
+            "max_cost_usd": args.max_cost_usd,
+            "max_tool_result_bytes": args.max_tool_result_bytes,
+            "alerts_from": args.alerts.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "scanner".into()),
+        },
+        "prompts": {
+            "system": audit::fingerprint(&prompts.system),
+            "investigate": audit::fingerprint(&prompts.investigate),
+            "critique": audit::fingerprint(&prompts.critique),
+            "critique_focus_1": audit::fingerprint(&prompts.critique_focus[0]),
+            "critique_focus_2": audit::fingerprint(&prompts.critique_focus[1]),
+            "collect": audit::fingerprint(&prompts.collect),
+        },
+    })
 }
 
 /// Posts a rendered report to Slack (split under the message limit). Slack's MCP server
@@ -359,7 +587,7 @@ fn tools_summary(hub: &McpHub) -> String {
         .join(", ")
 }
 
-fn window(args: &RunArgs) -> Result<Window, Failure> {
+fn window(args: &RunArgs, state: Option<&State>) -> Result<Window, Failure> {
     // Whole seconds: readable in prompts and queries.
     let now = Timestamp::now()
         .round(jiff::Unit::Second)
@@ -371,21 +599,34 @@ fn window(args: &RunArgs) -> Result<Window, Failure> {
             ))
         })
     };
-    let (from, to) = match (&args.from, &args.to) {
-        (Some(f), Some(t)) => (parse("--from", f)?, parse("--to", t)?),
-        (Some(f), None) => (parse("--from", f)?, now),
-        _ => {
-            let span = SignedDuration::try_from(args.since)
-                .map_err(|_| Failure::fatal("--since is too long"))?;
-            let from = now
-                .checked_sub(span)
-                .map_err(|_| Failure::fatal("--since reaches too far back"))?;
-            (from, now)
+    let ago = |span: SignedDuration| {
+        now.checked_sub(span)
+            .map_err(|_| Failure::fatal("--since reaches too far back"))
+    };
+    let (from, to) = match (&args.from, &args.to, args.since) {
+        (Some(f), Some(t), _) => (parse("--from", f)?, parse("--to", t)?),
+        (Some(f), None, _) => (parse("--from", f)?, now),
+        (None, _, Since::Span(d)) => {
+            let span =
+                SignedDuration::try_from(d).map_err(|_| Failure::fatal("--since is too long"))?;
+            (ago(span)?, now)
         }
+        (None, _, Since::Last) => match state.and_then(State::watermark) {
+            // A watermark at (or past) now means nothing new: a one-second window.
+            Some(mark) => (mark.min(now - SignedDuration::from_secs(1)), now),
+            None => {
+                if state.is_none() {
+                    return Err(Failure::fatal(
+                        "--since last needs a state directory: set --state-dir or TRIAGE_STATE_DIR (or HOME)",
+                    ));
+                }
+                (ago(FIRST_RUN_WINDOW)?, now)
+            }
+        },
     };
     if from >= to {
         return Err(Failure::fatal(format!(
-            "the window is empty: --from {from} is not before --to {to}"
+            "the window is empty: {from} is not before {to}"
         )));
     }
     Ok(Window { from, to })

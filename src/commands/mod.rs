@@ -1,5 +1,6 @@
 //! The subcommands other than the triage run: `check` and `tools`.
 
+pub mod audit;
 pub mod check;
 pub mod tools;
 
@@ -31,4 +32,14 @@ pub async fn interruptible<T>(fut: impl Future<Output = Result<T, Failure>>) -> 
             message: format!("interrupted by {}", sig.name()),
         }),
     }
+}
+
+/// `triage completions SHELL`: the completion script on stdout.
+pub fn completions(shell: clap_complete::Shell) -> Result<u8, Failure> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "triage", &mut buf);
+    crate::output::write_stdout(&String::from_utf8_lossy(&buf))?;
+    Ok(crate::exit::OK)
 }

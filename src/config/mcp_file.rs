@@ -72,8 +72,27 @@ pub fn parse_mcp_config(
             disabled.push(name);
             continue;
         }
+        let rate_limit = match entry.get("rateLimit") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let n = v
+                    .as_u64()
+                    .or_else(|| v.get("requestsPerMinute").and_then(Value::as_u64));
+                match n {
+                    Some(0) => None,
+                    Some(n) if n <= 100_000 => Some(n as u32),
+                    _ => {
+                        errors.push(format!(
+                            "{at}: \"rateLimit\" must be a number of requests per minute (e.g. 4) or {{\"requestsPerMinute\": 4}}"
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
         match parse_entry(entry, &name, &at, env) {
             Ok((transport, allowed_tools)) => out.push(ServerConfig {
+                rate_limit,
                 name,
                 transport,
                 source: ServerSource::File {

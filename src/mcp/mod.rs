@@ -7,6 +7,7 @@
 //! refuses anything outside the allow-list, and bounds every call by the call timeout.
 
 mod connect;
+pub mod rate;
 pub mod registry;
 
 use std::collections::{BTreeMap, HashMap};
@@ -60,6 +61,7 @@ impl ToolOutput {
 
 struct Connection {
     peer: Peer<RoleClient>,
+    limiter: Option<rate::RateLimiter>,
     service: Mutex<Option<connect::Service>>,
     stderr: Option<Arc<connect::StderrTail>>,
 }
@@ -139,6 +141,7 @@ impl McpHub {
                         server.name.clone(),
                         Connection {
                             peer: c.service.peer().clone(),
+                            limiter: server.rate_limit.map(rate::RateLimiter::per_minute),
                             service: Mutex::new(Some(c.service)),
                             stderr: c.stderr,
                         },
@@ -225,6 +228,16 @@ impl McpHub {
             }
         };
         let params = CallToolRequestParams::new(tool.to_string()).with_arguments(arguments);
+        if let Some(limiter) = &conn.limiter {
+            let waited = limiter.wait().await;
+            if !waited.is_zero() {
+                tracing::debug!(
+                    server,
+                    ms = waited.as_millis() as u64,
+                    "waited for the rate limit"
+                );
+            }
+        }
         let started = Instant::now();
         let res = tokio::time::timeout(self.call_timeout, conn.peer.call_tool(params)).await;
         let out = match res {

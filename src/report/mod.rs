@@ -25,6 +25,10 @@ pub enum Status {
     Incomplete,
     /// An error stopped the investigation.
     Failed,
+    /// Not started: `--max-cost-usd` was reached. Not recorded as seen: the next run takes it.
+    SkippedBudget,
+    /// Not finished: the run was interrupted (SIGINT/SIGTERM). Tried again next run.
+    Interrupted,
 }
 
 impl Status {
@@ -33,6 +37,8 @@ impl Status {
             Status::Complete => "complete",
             Status::Incomplete => "incomplete",
             Status::Failed => "failed",
+            Status::SkippedBudget => "not triaged (cost budget reached)",
+            Status::Interrupted => "interrupted",
         }
     }
 }
