@@ -63,6 +63,8 @@ struct Run<'a> {
     audit: Option<Arc<Audit>>,
     meter: CostMeter,
     usage: Usage,
+    /// Alerts skipped because an earlier run triaged them.
+    already_triaged: usize,
     started: Instant,
     quiet: bool,
 }
@@ -160,6 +162,7 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
         audit,
         meter: CostMeter::default(),
         usage: Usage::default(),
+        already_triaged: 0,
         started,
         quiet,
     };
@@ -201,12 +204,7 @@ impl Run<'_> {
                 }
                 Dedupe::AlreadyTriaged => false,
             });
-            if alerts.len() < before {
-                tracing::info!(
-                    "{} alerts already triaged by an earlier run skipped (--retriage to force)",
-                    before - alerts.len()
-                );
-            }
+            self.already_triaged = before - alerts.len();
         }
         sort_alerts(&mut alerts);
         let mut left_over: Vec<Alert> = Vec::new();
@@ -428,14 +426,19 @@ impl Run<'_> {
                 "summary",
                 json!({"alerts": total, "verdicts": {"benign": counts[0], "suspicious": counts[1], "malicious": counts[2]},
                     "unfinished": unfinished.len(), "left_for_later": left_over.len(),
+                    "already_triaged": self.already_triaged,
                     "usage": self.usage, "cost_usd": cost, "seconds": seconds}),
             );
         }
         if !self.quiet {
-            eprintln!(
-                "{}",
-                summary(total, counts, unfinished.len(), &self.usage, cost, seconds)
-            );
+            let mut line = summary(total, counts, unfinished.len(), &self.usage, cost, seconds);
+            if self.already_triaged > 0 {
+                line.push_str(&format!(
+                    " · {} already triaged by an earlier run (--retriage to redo)",
+                    self.already_triaged
+                ));
+            }
+            eprintln!("{line}");
         }
         Ok(())
     }

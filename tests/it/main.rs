@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod cli;
+mod cron;
 mod mcp;
 mod model;
 mod run;

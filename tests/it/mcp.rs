@@ -350,3 +350,50 @@ async fn shutdown_stops_stdio_children() {
         .await;
     assert!(out.is_error);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_server_spaces_its_calls_without_delaying_another() {
+    let limited = HttpMcp::start(None, Script::default()).await;
+    let free = HttpMcp::start(None, Script::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // 600 a minute: one call every 100 ms.
+    let file = mcp_config(
+        &dir,
+        json!({
+            "slowvt": {"type": "http", "url": limited.url, "rateLimit": 600, "allowedTools": ["get_ip_report"]},
+            "fast": {"type": "http", "url": free.url, "allowedTools": ["get_ip_report"]}
+        }),
+    );
+    let c = config(&[], Some(file), None);
+    let hub = std::sync::Arc::new(McpHub::connect(&c, &[], true).await.unwrap());
+    let t0 = Instant::now();
+    let spawn = |name: &'static str| {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            let out = hub.call(name, &json!({"ip": "198.51.100.1"})).await;
+            assert!(!out.is_error, "{out:?}");
+            t0.elapsed()
+        })
+    };
+    let slow: Vec<_> = (0..4)
+        .map(|_| spawn("mcp__slowvt__get_ip_report"))
+        .collect();
+    let fast: Vec<_> = (0..4).map(|_| spawn("mcp__fast__get_ip_report")).collect();
+    let mut slow_done = Vec::new();
+    for h in slow {
+        slow_done.push(h.await.unwrap());
+    }
+    let mut fast_done = Vec::new();
+    for h in fast {
+        fast_done.push(h.await.unwrap());
+    }
+    slow_done.sort();
+    // Four calls at 100 ms spacing: the last starts at >= 300 ms.
+    assert!(slow_done[3] >= Duration::from_millis(300), "{slow_done:?}");
+    // The other server was not held up by the limited one.
+    assert!(
+        fast_done.iter().all(|d| *d < Duration::from_millis(250)),
+        "{fast_done:?}"
+    );
+    hub.shutdown().await;
+}
