@@ -60,10 +60,33 @@ impl ToolOutput {
 }
 
 struct Connection {
-    peer: Peer<RoleClient>,
+    server: ServerConfig,
+    /// Cloned out for each call (never held across an await).
+    peer: std::sync::RwLock<Peer<RoleClient>>,
     limiter: Option<rate::RateLimiter>,
+    /// The running service, for shutdown and the one restart after a crash.
     service: Mutex<Option<connect::Service>>,
-    stderr: Option<Arc<connect::StderrTail>>,
+    stderr: std::sync::RwLock<Option<Arc<connect::StderrTail>>>,
+    /// A server that stopped mid-run is restarted once; after that it is gone for the run.
+    restarted: std::sync::atomic::AtomicBool,
+    gone: std::sync::atomic::AtomicBool,
+}
+
+impl Connection {
+    fn peer(&self) -> Peer<RoleClient> {
+        match self.peer.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn stderr_tail(&self) -> String {
+        self.stderr
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().map(|t| t.tail()))
+            .unwrap_or_default()
+    }
 }
 
 /// Every connected server and the tool table.
@@ -72,6 +95,8 @@ pub struct McpHub {
     registry: ToolRegistry,
     statuses: Vec<ServerStatus>,
     call_timeout: Duration,
+    startup_timeout: Duration,
+    base_env: Vec<(String, String)>,
     redactor: Redactor,
 }
 
@@ -140,10 +165,13 @@ impl McpHub {
                     conns.insert(
                         server.name.clone(),
                         Connection {
-                            peer: c.service.peer().clone(),
+                            peer: std::sync::RwLock::new(c.service.peer().clone()),
                             limiter: server.rate_limit.map(rate::RateLimiter::per_minute),
                             service: Mutex::new(Some(c.service)),
-                            stderr: c.stderr,
+                            stderr: std::sync::RwLock::new(c.stderr),
+                            restarted: Default::default(),
+                            gone: Default::default(),
+                            server: server.clone(),
                         },
                     );
                 }
@@ -166,6 +194,8 @@ impl McpHub {
             registry,
             statuses,
             call_timeout: config.mcp_call_timeout,
+            startup_timeout: config.mcp_startup_timeout,
+            base_env: config.child_base_env.clone(),
             redactor: config.redactor.clone(),
         };
         if fail_fast && !fatal.is_empty() {
@@ -239,20 +269,37 @@ impl McpHub {
             }
         }
         let started = Instant::now();
-        let res = tokio::time::timeout(self.call_timeout, conn.peer.call_tool(params)).await;
+        if conn.gone.load(std::sync::atomic::Ordering::Relaxed) {
+            return ToolOutput::error(format!(
+                "Server `{server}` stopped during this run and could not be restarted; its tools are unavailable. Continue without it and note the gap."
+            ));
+        }
+        let peer = conn.peer();
+        let res = tokio::time::timeout(self.call_timeout, peer.call_tool(params)).await;
         let out = match res {
             Err(_) => ToolOutput::error(format!(
                 "The call to `{tool}` timed out after {} and was cancelled. Narrow it (a shorter time range, a more specific filter, fewer rows) and try again, or continue without it.",
                 fmt_duration(self.call_timeout)
             )),
+            Ok(Err(e)) if peer.is_transport_closed() => {
+                let tail = conn.stderr_tail();
+                let restarted = self.restart(server, conn).await;
+                let mut msg =
+                    format!("The call to `{tool}` failed: server `{server}` stopped ({e}).");
+                if !tail.is_empty() {
+                    msg.push_str(&format!(" Its stderr: {tail}."));
+                }
+                msg.push_str(if restarted {
+                    " It was restarted: you may retry the call."
+                } else {
+                    " It could not be restarted: continue without it and note the gap."
+                });
+                ToolOutput::error(self.redactor.redact(&msg))
+            }
             Ok(Err(e)) => {
                 let mut msg = format!("The call to `{tool}` on server `{server}` failed: {e}.");
-                if let Some(tail) = conn
-                    .stderr
-                    .as_ref()
-                    .map(|s| s.tail())
-                    .filter(|t| !t.is_empty())
-                {
+                let tail = conn.stderr_tail();
+                if !tail.is_empty() {
                     msg.push_str(&format!(" Server stderr: {tail}"));
                 }
                 ToolOutput::error(self.redactor.redact(&msg))
@@ -269,9 +316,63 @@ impl McpHub {
         out
     }
 
+    /// Restarts a server whose connection closed, once per run. Concurrent callers wait for the
+    /// one restart; returns whether the server is usable again.
+    async fn restart(&self, name: &str, conn: &Connection) -> bool {
+        use std::sync::atomic::Ordering;
+        let mut service = conn.service.lock().await;
+        // Someone else already restarted it while we waited.
+        if !conn.peer().is_transport_closed() {
+            return true;
+        }
+        if conn.gone.load(Ordering::Relaxed) || conn.restarted.swap(true, Ordering::Relaxed) {
+            conn.gone.store(true, Ordering::Relaxed);
+            tracing::warn!("MCP server `{name}` stopped again; continuing without it");
+            return false;
+        }
+        if let Some(old) = service.take() {
+            let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, old.cancel()).await;
+        }
+        let started = tokio::time::timeout(
+            self.startup_timeout,
+            connect::connect_server(&conn.server, &self.base_env),
+        )
+        .await;
+        match started {
+            Ok(Ok(c)) => {
+                if let Ok(mut p) = conn.peer.write() {
+                    *p = c.service.peer().clone();
+                }
+                if let Ok(mut s) = conn.stderr.write() {
+                    *s = c.stderr;
+                }
+                *service = Some(c.service);
+                tracing::warn!("MCP server `{name}` stopped mid-run and was restarted");
+                true
+            }
+            Ok(Err(e)) => {
+                conn.gone.store(true, Ordering::Relaxed);
+                let why = self.redactor.redact(&e.describe(&conn.server));
+                tracing::warn!(
+                    "MCP server `{name}` stopped mid-run and could not be restarted: {why}; continuing without it"
+                );
+                false
+            }
+            Err(_) => {
+                conn.gone.store(true, Ordering::Relaxed);
+                tracing::warn!(
+                    "MCP server `{name}` stopped mid-run and did not restart in time; continuing without it"
+                );
+                false
+            }
+        }
+    }
+
     /// Closes every connection and stops every child. Idempotent.
     pub async fn shutdown(&self) {
         let closes = self.conns.iter().map(|(name, c)| async move {
+            // No restart after shutdown.
+            c.gone.store(true, std::sync::atomic::Ordering::Relaxed);
             let service = c.service.lock().await.take();
             if let Some(service) = service
                 && tokio::time::timeout(SHUTDOWN_TIMEOUT, service.cancel())

@@ -244,28 +244,6 @@ async fn slow_tool_hits_the_call_timeout_and_later_calls_still_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_dying_mid_run_gives_errors_not_hangs() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = mcp_config(&dir, json!({"local": {"command": stdio_server_path()}}));
-    let c = config(&[], Some(file), Some(Duration::from_secs(5)));
-    let hub = McpHub::connect(&c, &["local"], true).await.unwrap();
-    let t = Instant::now();
-    let out = hub.call("mcp__local__crash", &json!({})).await;
-    assert!(out.is_error, "{out:?}");
-    let out = hub
-        .call("mcp__local__slow_tool", &json!({"millis": 1}))
-        .await;
-    assert!(out.is_error, "{out:?}");
-    assert!(out.text.contains("failed"), "{}", out.text);
-    assert!(
-        t.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        t.elapsed()
-    );
-    hub.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_outside_the_allow_list_are_refused_and_never_reach_the_server() {
     let srv = HttpMcp::start(None, Script::default()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -394,6 +372,47 @@ async fn a_rate_limited_server_spaces_its_calls_without_delaying_another() {
     assert!(
         fast_done.iter().all(|d| *d < Duration::from_millis(250)),
         "{fast_done:?}"
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_child_is_restarted_once_then_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = mcp_config(&dir, json!({"local": {"command": stdio_server_path()}}));
+    let c = config(&[], Some(file), Some(Duration::from_secs(5)));
+    let hub = McpHub::connect(&c, &["local"], true).await.unwrap();
+    let t = Instant::now();
+    let pid1 = hub.call("mcp__local__pid", &json!({})).await.text;
+    // First crash: the call fails, the server is restarted.
+    let out = hub.call("mcp__local__crash", &json!({})).await;
+    assert!(out.is_error);
+    assert!(out.text.contains("stopped"), "{}", out.text);
+    assert!(
+        out.text.contains("crashing on purpose"),
+        "stderr is shown: {}",
+        out.text
+    );
+    assert!(out.text.contains("It was restarted"), "{}", out.text);
+    let pid2 = hub.call("mcp__local__pid", &json!({})).await;
+    assert!(!pid2.is_error, "{pid2:?}");
+    assert_ne!(pid1, pid2.text);
+    // Second crash: no more restarts; the server is left out.
+    let out = hub.call("mcp__local__crash", &json!({})).await;
+    assert!(out.text.contains("could not be restarted"), "{}", out.text);
+    let out = hub.call("mcp__local__pid", &json!({})).await;
+    assert!(out.is_error);
+    assert!(
+        out.text
+            .contains("stopped during this run and could not be restarted"),
+        "{}",
+        out.text
+    );
+    // Errors, never hangs.
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
     );
     hub.shutdown().await;
 }
