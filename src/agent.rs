@@ -82,6 +82,8 @@ pub enum PhaseEnd<T> {
     Refused(Option<String>),
     /// An API error or a stop the conversation cannot continue from.
     Failed(String),
+    /// The API refused the key (401/403): nothing else can succeed, the run must stop.
+    Fatal(String),
 }
 
 /// A tool call made in the conversation, for the audit and the report's counts.

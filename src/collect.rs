@@ -136,7 +136,9 @@ pub async fn collect(
                 c.map(|c| format!(" (category {c})")).unwrap_or_default()
             ));
         }
-        PhaseEnd::Failed(why) => return Err(format!("alert collection failed: {why}")),
+        PhaseEnd::Failed(why) | PhaseEnd::Fatal(why) => {
+            return Err(format!("alert collection failed: {why}"));
+        }
     };
     Ok(Collected {
         alerts,

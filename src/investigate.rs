@@ -29,6 +29,8 @@ pub struct Settings {
     pub audit: Option<std::sync::Arc<crate::audit::Audit>>,
     /// The run's spend so far (for `--max-cost-usd`).
     pub meter: crate::agent::CostMeter,
+    /// Set when the run must stop (signal, or the API refused the key).
+    pub stop: crate::signals::StopFlag,
     pub max_turns: u32,
     pub alert_timeout: Duration,
     pub max_tool_result_bytes: usize,
@@ -181,6 +183,10 @@ pub async fn investigate(
                         }
                     },
                 ))
+            }
+            PhaseEnd::Fatal(why) => {
+                settings.stop.set(crate::signals::Stop::Fatal(why.clone()));
+                ended = Some((Status::Failed, why));
             }
             PhaseEnd::Failed(why) => {
                 ended = Some((Status::Failed, format!("{why} (during the {during})")))

@@ -29,6 +29,7 @@ use crate::report::{
     AlertReport, SLACK_MESSAGE_LIMIT, Status, no_alerts_line, render_json, render_slack,
     split_for_slack,
 };
+use crate::signals::{Stop, StopFlag};
 use crate::state::{Dedupe, State, StateError};
 use crate::{Failure, exit};
 
@@ -62,6 +63,7 @@ struct Run<'a> {
     state: Option<State>,
     audit: Option<Arc<Audit>>,
     meter: CostMeter,
+    stop: StopFlag,
     usage: Usage,
     /// Alerts skipped because an earlier run triaged them.
     already_triaged: usize,
@@ -71,6 +73,9 @@ struct Run<'a> {
 
 pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Failure> {
     let started = Instant::now();
+    // From here on SIGINT/SIGTERM end the run in order (children stopped, state written).
+    let stop = StopFlag::default();
+    stop.listen_for_signals();
     // Everything that can be checked without contacting anything, first.
     config
         .require_anthropic()
@@ -144,9 +149,10 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
     }
 
     let required: &[&str] = if from_file { &[] } else { &["scanner"] };
-    let hub = McpHub::connect(config, required, true)
-        .await
-        .map_err(|e| Failure::fatal(e.0))?;
+    let hub = tokio::select! {
+        hub = McpHub::connect(config, required, true) => hub.map_err(|e| Failure::fatal(e.0))?,
+        why = stop.wait() => return Err(stopped(&why)),
+    };
     let client = crate::anthropic_client(config)?;
     let hub = Arc::new(hub);
     let mut run = Run {
@@ -161,14 +167,26 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
         state,
         audit,
         meter: CostMeter::default(),
+        stop,
         usage: Usage::default(),
         already_triaged: 0,
         started,
         quiet,
     };
-    let result = crate::commands::interruptible(run.triage(file_alerts)).await;
+    let result = run.triage(file_alerts).await;
     hub.shutdown().await;
     result
+}
+
+/// The failure for a run stopped before any alert was investigated.
+fn stopped(why: &Stop) -> Failure {
+    match why {
+        Stop::Signal(s) => Failure {
+            code: s.exit_code(),
+            message: format!("interrupted by {}", s.name()),
+        },
+        Stop::Fatal(msg) => Failure::fatal(msg.clone()),
+    }
 }
 
 impl Run<'_> {
@@ -176,7 +194,13 @@ impl Run<'_> {
         let from_scanner = file_alerts.is_none();
         let mut alerts = match file_alerts {
             Some(a) => a,
-            None => self.collect().await?,
+            None => {
+                let stop = self.stop.clone();
+                tokio::select! {
+                    a = self.collect() => a?,
+                    why = stop.wait() => return Err(stopped(&why)),
+                }
+            }
         };
         if let Some(min) = self.min_severity {
             let before = alerts.len();
@@ -230,6 +254,7 @@ impl Run<'_> {
         let settings = Arc::new(Settings {
             audit: self.audit.clone(),
             meter: self.meter.clone(),
+            stop: self.stop.clone(),
             max_turns: self.args.max_turns,
             alert_timeout: self.args.alert_timeout,
             max_tool_result_bytes: self.args.max_tool_result_bytes,
@@ -239,7 +264,8 @@ impl Run<'_> {
         let semaphore = Arc::new(Semaphore::new(self.args.concurrency as usize));
         let progress = Arc::new(Progress::new(alerts.len(), self.quiet));
         let budget = self.args.max_cost_usd;
-        let mut handles = Vec::with_capacity(alerts.len());
+        let mut handles: Vec<tokio::task::JoinHandle<AlertReport>> =
+            Vec::with_capacity(alerts.len());
         for alert in &alerts {
             let alert = alert.clone();
             let (hub, client, tool_defs, settings, prompts, semaphore, progress) = (
@@ -254,6 +280,9 @@ impl Run<'_> {
             let model_name = model_for(&self.config.models, alert.severity).to_string();
             handles.push(tokio::spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
+                if let Some(why) = settings.stop.get() {
+                    return interrupted(&alert, &model_name, &why);
+                }
                 if let Some(max) = budget
                     && settings.meter.usd() >= max
                 {
@@ -290,10 +319,39 @@ impl Run<'_> {
         let mut slack_failed = false;
         let mut worst = None::<Classification>;
         let mut first = true;
-        for (alert, handle) in alerts.iter().zip(handles) {
-            let report = handle
-                .await
-                .map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?;
+        let mut signal = None;
+        for (i, alert) in alerts.iter().enumerate() {
+            let handle = &mut handles[i];
+            let model_name = model_for(&self.config.models, alert.severity);
+            let report = tokio::select! {
+                biased;
+                r = &mut *handle => r.map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?,
+                why = self.stop.wait() => {
+                    if handle.is_finished() {
+                        (&mut *handle).await.map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?
+                    } else {
+                        handle.abort();
+                        if let Some(a) = &self.audit {
+                            a.record("interrupted", json!({"alert": alert.id}));
+                        }
+                        interrupted(alert, model_name, &why)
+                    }
+                }
+            };
+            match self.stop.get() {
+                Some(Stop::Fatal(msg)) => {
+                    for h in &handles {
+                        h.abort();
+                    }
+                    progress.clear();
+                    if let Some(a) = &self.audit {
+                        a.record("fatal", json!({"error": msg}));
+                    }
+                    return Err(Failure::fatal(msg));
+                }
+                Some(Stop::Signal(s)) => signal = Some(s),
+                None => {}
+            }
             let text = match self.args.format {
                 ReportFormat::Slack => render_slack(&report),
                 ReportFormat::Json => render_json(&report),
@@ -325,12 +383,12 @@ impl Run<'_> {
                 worst = worst.max(Some(report.classification));
             } else {
                 unfinished.push(alert.clone());
-                if report.status != Status::SkippedBudget {
+                if !matches!(report.status, Status::SkippedBudget | Status::Interrupted) {
                     counts[report.classification as usize] += 1;
                 }
             }
             if let Some(channel) = &self.slack_channel
-                && report.status != Status::SkippedBudget
+                && !matches!(report.status, Status::SkippedBudget | Status::Interrupted)
                 && !post_to_slack(&self.hub, channel, &report).await
             {
                 slack_failed = true;
@@ -338,6 +396,16 @@ impl Run<'_> {
         }
         progress.clear();
         self.finish(from_scanner, &unfinished, &left_over, counts, alerts.len())?;
+        if let Some(s) = signal {
+            return Err(Failure {
+                code: s.exit_code(),
+                message: format!(
+                    "interrupted by {}: {} alert(s) reported as interrupted; the next run takes them",
+                    s.name(),
+                    unfinished.len()
+                ),
+            });
+        }
 
         let verdict_hit = match (self.args.fail_on, worst) {
             (Some(FailOn::Malicious), Some(c)) => c >= Classification::Malicious,
@@ -442,6 +510,18 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// The report of an alert the run stopped before it finished.
+fn interrupted(alert: &Alert, model_name: &str, why: &Stop) -> AlertReport {
+    let reason = match why {
+        Stop::Signal(s) => format!(
+            "interrupted by {} before it finished; the next run takes it",
+            s.name()
+        ),
+        Stop::Fatal(m) => format!("not finished: {m}"),
+    };
+    investigate::unfinished_report(alert, model_name, Status::Interrupted, reason)
 }
 
 /// The run summary line, for stderr.
