@@ -239,6 +239,11 @@ impl Conversation {
                         "model_error",
                         serde_json::json!({"turn": turn, "error": e.to_string()}),
                     );
+                    if matches!(e, ApiError::Authentication(_) | ApiError::Permission(_)) {
+                        return PhaseEnd::Fatal(format!(
+                            "the model API refused the request: {e}; check ANTHROPIC_API_KEY (and that the key may use the configured models)"
+                        ));
+                    }
                     return PhaseEnd::Failed(format!("model API error: {e}"));
                 }
                 Ok(Ok(x)) => x,

@@ -459,3 +459,32 @@ pub fn fmt_duration(d: Duration) -> String {
         format!("{:.1}s", d.as_secs_f64())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmcp::model::ContentBlock;
+
+    #[test]
+    fn non_text_content_is_described_and_structured_content_used() {
+        let r = CallToolResult::success(vec![
+            ContentBlock::text("rows: 3"),
+            ContentBlock::image("aGVsbG8=", "image/png"),
+        ]);
+        assert_eq!(
+            render_result(&r),
+            ToolOutput {
+                text: "rows: 3\n[image content (image/png) omitted]".into(),
+                is_error: false
+            }
+        );
+        let mut r = CallToolResult::success(vec![]);
+        r.structured_content = Some(serde_json::json!({"count": 7}));
+        assert_eq!(render_result(&r).text, "{\"count\":7}");
+        let r = CallToolResult::error(vec![]);
+        assert_eq!(
+            render_result(&r),
+            ToolOutput::error("The tool reported an error without a message.")
+        );
+    }
+}

@@ -4,7 +4,9 @@
 mod anthropic;
 mod cli;
 mod cron;
+mod faults;
 mod mcp;
 mod model;
+mod props;
 mod run;
 mod support;

@@ -77,10 +77,21 @@ impl Respond for Scripted {
             .and_then(|o| o.remove("__delay_ms"))
             .and_then(|d| d.as_u64())
             .unwrap_or(0);
-        let template = match resp.get("__status").and_then(Value::as_u64) {
-            Some(status) => ResponseTemplate::new(status as u16).set_body_json(&resp["body"]),
-            None => ResponseTemplate::new(200).set_body_json(resp),
+        let status = resp.get("__status").and_then(Value::as_u64).unwrap_or(200) as u16;
+        let mut template = match (
+            resp.get("__raw").and_then(Value::as_str),
+            resp.get("__status"),
+        ) {
+            (Some(raw), _) => ResponseTemplate::new(status)
+                .set_body_raw(raw.as_bytes().to_vec(), "application/json"),
+            (None, Some(_)) => ResponseTemplate::new(status).set_body_json(&resp["body"]),
+            (None, None) => ResponseTemplate::new(200).set_body_json(&resp),
         };
+        if let Some(h) = resp.get("__headers").and_then(Value::as_object) {
+            for (k, v) in h {
+                template = template.insert_header(k.as_str(), v.as_str().unwrap_or_default());
+            }
+        }
         template.set_delay(std::time::Duration::from_millis(delay))
     }
 }
@@ -120,6 +131,12 @@ pub fn text(t: &str) -> Value {
 /// A call to one or more tools.
 pub fn calls(uses: Vec<Value>) -> Value {
     response(uses, "tool_use")
+}
+
+/// An HTTP error response from the API, with headers.
+pub fn http_error(status: u16, kind: &str, headers: Value) -> Value {
+    json!({"__status": status, "__headers": headers,
+           "body": {"type": "error", "error": {"type": kind, "message": format!("{kind} (test)")}, "request_id": "req_fault"}})
 }
 
 /// Delays a response (to make alerts finish out of order).

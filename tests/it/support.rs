@@ -37,6 +37,15 @@ impl Drop for HttpMcp {
 
 impl HttpMcp {
     pub async fn start(token: Option<&str>, script: Script) -> HttpMcp {
+        Self::start_opts(token, script, None).await
+    }
+
+    /// A server whose every HTTP response is `status` (e.g. 500).
+    pub async fn failing(status: u16) -> HttpMcp {
+        Self::start_opts(None, Script::default(), Some(status)).await
+    }
+
+    async fn start_opts(token: Option<&str>, script: Script, fail: Option<u16>) -> HttpMcp {
         let log = CallLog::default();
         let ct = CancellationToken::new();
         let server = FakeServer::with_log(script, log.clone());
@@ -56,6 +65,12 @@ impl HttpMcp {
                     move |req: Request, next: Next| {
                         let expected = expected.clone();
                         async move {
+                            if let Some(status) = fail {
+                                return Response::builder()
+                                    .status(StatusCode::from_u16(status).unwrap())
+                                    .body(axum::body::Body::from("upstream failure"))
+                                    .unwrap();
+                            }
                             if let Some(expected) = expected {
                                 let got = req
                                     .headers()
