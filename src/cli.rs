@@ -11,6 +11,8 @@ Examples:
   triage --since 2h --format json   the last 2 hours, one JSON object per alert
   triage --alerts alerts.jsonl      triage alerts from a file (or - for stdin)
   triage --fail-on malicious -q     for scripts: exit 3 on a MALICIOUS verdict
+  triage --demo                     triage the built-in sample lake's alerts (only an API key needed)
+  triage eval                       accuracy over the labelled sample set
   triage check                      check the API key, models and every MCP server
   triage tools                      list the tools the model may call
   triage tools call mcp__scanner__get_top_columns '{\"indices\":[\"_detections\"]}'
@@ -112,6 +114,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub retriage: bool,
 
+    /// Run against the built-in sample lake instead of Scanner (needs only ANTHROPIC_API_KEY):
+    /// ~30 days of synthetic activity and ~30 alerts, a few of them real attacks.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Like --demo, over your own exported logs: DIR holds one JSON-lines file per index and
+    /// the alerts in _detections.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub lake_dir: Option<PathBuf>,
+
     /// Start no new investigation once the run's estimated cost reaches this many US dollars;
     /// the rest are reported as skipped_budget and left for the next run.
     #[arg(long, value_name = "USD")]
@@ -202,11 +214,55 @@ pub enum Command {
     /// Show a run's audit trail: the conversation, tools called with timings, and how the
     /// verdict moved across passes and why.
     Audit(AuditArgs),
+    /// Measure accuracy over a labelled set (the bundled sample by default): confusion matrix,
+    /// false MALICIOUS, missed threats, cost; `--baseline` makes it a regression gate.
+    Eval(EvalArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A labelled set: a directory with _detections.jsonl, labels.jsonl and the lake's index
+    /// files (JSON lines, one file per index) [default: the bundled sample lake].
+    #[arg(long, value_name = "DIR")]
+    pub dataset: Option<PathBuf>,
+
+    /// Triage each alert K times and report verdict stability.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub repeat: u16,
+
+    /// Compare with an earlier `triage eval --format json` result; exit 3 when accuracy falls
+    /// or false MALICIOUS rises.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Alerts investigated at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Model calls per alert, across all passes.
+    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(3..=200))]
+    pub max_turns: u32,
+
+    /// Time limit per alert.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    pub alert_timeout: Duration,
+
+    /// Largest tool result given to the model.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES)]
+    pub max_tool_result_bytes: usize,
+
+    /// Use the prompts in DIR instead of the built-in ones (to compare prompt changes).
+    #[arg(long, value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

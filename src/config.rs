@@ -670,6 +670,42 @@ impl Config {
         Ok(())
     }
 
+    /// Puts this binary's own sample lake (`triage lake serve`, over `lake_dir` when given) in
+    /// place of Scanner, for `--demo`, `--lake-dir` and `triage eval`.
+    pub fn use_lake_as_scanner(&mut self, lake_dir: Option<&Path>) -> Result<(), crate::Failure> {
+        let exe = std::env::current_exe().map_err(|e| {
+            crate::Failure::fatal(format!("cannot find the triage binary to serve the sample lake: {e}"))
+        })?;
+        let mut args = vec!["lake".to_string(), "serve".to_string()];
+        if let Some(dir) = lake_dir {
+            if !dir.is_dir() {
+                return Err(crate::Failure::fatal(format!(
+                    "--lake-dir {}: not a directory; give a directory of JSON-lines files (one per index, alerts in _detections.jsonl)",
+                    dir.display()
+                )));
+            }
+            args.push("--lake-dir".into());
+            args.push(dir.display().to_string());
+        }
+        let lake = ServerConfig {
+            name: "scanner".into(),
+            transport: Transport::Stdio {
+                command: exe.display().to_string(),
+                args,
+                env: vec![],
+            },
+            source: ServerSource::BuiltIn,
+            allowed_tools: vec![],
+            origin_hint: "the built-in sample lake".into(),
+            rate_limit: None,
+        };
+        match self.servers.iter_mut().find(|s| s.name == "scanner") {
+            Some(s) => *s = lake,
+            None => self.servers.insert(0, lake),
+        }
+        Ok(())
+    }
+
     pub fn server(&self, name: &str) -> Option<&ServerConfig> {
         self.servers.iter().find(|s| s.name == name)
     }

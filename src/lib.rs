@@ -12,6 +12,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod eval;
 pub mod investigate;
 pub mod mcp;
 pub mod output;
@@ -86,6 +87,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Check(args)) => commands::check::run(&config, &args).await,
         Some(Command::Tools(args)) => commands::tools::run(&config, &args).await,
         Some(Command::Audit(args)) => commands::audit::run(&config, &args),
+        Some(Command::Eval(args)) => {
+            let dataset = eval::dataset(args.dataset.as_deref())?;
+            eval::run(&config, &args, dataset).await
+        }
         Some(Command::Completions { .. }) => unreachable!("handled before configuration"),
         None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };

@@ -635,7 +635,11 @@ async fn post_to_slack(hub: &McpHub, channel: &str, report: &AlertReport) -> boo
 }
 
 /// Allowed MCP tools (of one server, or all) plus the phase's harness tool, in a stable order.
-fn tool_defs(hub: &McpHub, server: Option<&str>, harness: ToolDefinition) -> Vec<ToolDefinition> {
+pub(crate) fn tool_defs(
+    hub: &McpHub,
+    server: Option<&str>,
+    harness: ToolDefinition,
+) -> Vec<ToolDefinition> {
     let mut defs: Vec<ToolDefinition> = hub
         .registry()
         .allowed()
@@ -652,7 +656,7 @@ fn tool_defs(hub: &McpHub, server: Option<&str>, harness: ToolDefinition) -> Vec
 }
 
 /// "scanner (4 tools), virustotal (4 tools)" for the prompt.
-fn tools_summary(hub: &McpHub) -> String {
+pub(crate) fn tools_summary(hub: &McpHub) -> String {
     let mut servers: Vec<(String, usize)> = Vec::new();
     for t in hub.registry().allowed() {
         match servers.iter_mut().find(|(s, _)| *s == t.server) {
