@@ -72,27 +72,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<String>,
 
-    /// Alerts investigated at the same time (they share the MCP connections).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-
-    /// Model calls per alert, across the investigation and both critique passes.
-    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(3..=200))]
-    pub max_turns: u32,
-
-    /// Time limit per alert.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
-    pub alert_timeout: Duration,
-
-    /// Largest tool result given to the model; longer ones are cut and the model is told how
-    /// to narrow the query.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES)]
-    pub max_tool_result_bytes: usize,
-
-    /// Use the prompts in DIR (any of system.md, investigate.md, critique.md,
-    /// critique_focus_1.md, critique_focus_2.md, collect.md) instead of the built-in ones.
-    #[arg(long, value_name = "DIR")]
-    pub prompts: Option<PathBuf>,
+    #[command(flatten)]
+    pub investigation: InvestigationArgs,
 
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Slack)]
@@ -128,6 +109,32 @@ pub struct RunArgs {
     /// the rest are reported as skipped_budget and left for the next run.
     #[arg(long, value_name = "USD")]
     pub max_cost_usd: Option<f64>,
+}
+
+/// How each alert is investigated (the triage run and `eval`).
+#[derive(Debug, Args, Clone)]
+pub struct InvestigationArgs {
+    /// Alerts investigated at the same time (they share the MCP connections).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Model calls per alert, across the investigation and both critique passes.
+    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(3..=200))]
+    pub max_turns: u32,
+
+    /// Time limit per alert.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
+    pub alert_timeout: Duration,
+
+    /// Largest tool result given to the model; longer ones are cut and the model is told how
+    /// to narrow the query.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES)]
+    pub max_tool_result_bytes: usize,
+
+    /// Use the prompts in DIR (any of system.md, investigate.md, critique.md,
+    /// critique_focus_1.md, critique_focus_2.md, collect.md) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
 }
 
 /// The start of the collection window.
@@ -244,25 +251,8 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 
-    /// Alerts investigated at the same time.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-
-    /// Model calls per alert, across all passes.
-    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(3..=200))]
-    pub max_turns: u32,
-
-    /// Time limit per alert.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration_arg)]
-    pub alert_timeout: Duration,
-
-    /// Largest tool result given to the model.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::agent::DEFAULT_MAX_TOOL_RESULT_BYTES)]
-    pub max_tool_result_bytes: usize,
-
-    /// Use the prompts in DIR instead of the built-in ones (to compare prompt changes).
-    #[arg(long, value_name = "DIR")]
-    pub prompts: Option<PathBuf>,
+    #[command(flatten)]
+    pub investigation: InvestigationArgs,
 }
 
 #[derive(Debug, Args)]

@@ -674,7 +674,9 @@ impl Config {
     /// place of Scanner, for `--demo`, `--lake-dir` and `triage eval`.
     pub fn use_lake_as_scanner(&mut self, lake_dir: Option<&Path>) -> Result<(), crate::Failure> {
         let exe = std::env::current_exe().map_err(|e| {
-            crate::Failure::fatal(format!("cannot find the triage binary to serve the sample lake: {e}"))
+            crate::Failure::fatal(format!(
+                "cannot find the triage binary to serve the sample lake: {e}"
+            ))
         })?;
         let mut args = vec!["lake".to_string(), "serve".to_string()];
         if let Some(dir) = lake_dir {

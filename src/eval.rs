@@ -204,7 +204,9 @@ pub fn score(
     let mut cost = 0.0;
     let mut models: Vec<String> = Vec::new();
     for (id, rep) in runs {
-        let Some(label) = dataset.labels.get(id) else { continue };
+        let Some(label) = dataset.labels.get(id) else {
+            continue;
+        };
         let (exp, got) = (label.label, rep.classification);
         *r.matrix
             .entry(exp.as_str().into())
@@ -233,11 +235,14 @@ pub fn score(
         if !models.contains(&rep.model) {
             models.push(rep.model.clone());
         }
-        let v = r.verdicts.entry(id.clone()).or_insert_with(|| AlertVerdicts {
-            expected: exp.as_str().into(),
-            alert_type: label.alert_type.clone(),
-            got: Vec::new(),
-        });
+        let v = r
+            .verdicts
+            .entry(id.clone())
+            .or_insert_with(|| AlertVerdicts {
+                expected: exp.as_str().into(),
+                alert_type: label.alert_type.clone(),
+                got: Vec::new(),
+            });
         v.got.push(got.as_str().into());
     }
     let n = runs.len().max(1) as f64;
@@ -285,13 +290,20 @@ pub fn render_text(r: &EvalResult, baseline: Option<&EvalResult>) -> String {
         let _ = writeln!(
             s,
             "{name:<26} {v:>10}{}",
-            delta.map(|d| format!("   ({d} vs baseline)")).unwrap_or_default()
+            delta
+                .map(|d| format!("   ({d} vs baseline)"))
+                .unwrap_or_default()
         );
     };
     let pct = |x: f64| format!("{:.1} %", x * 100.0);
     let dpct = |a: f64, b: f64| format!("{:+.1} pt", (a - b) * 100.0);
     let dn = |a: usize, b: usize| format!("{:+}", a as i64 - b as i64);
-    line(&mut s, "accuracy", pct(r.accuracy), baseline.map(|b| dpct(r.accuracy, b.accuracy)));
+    line(
+        &mut s,
+        "accuracy",
+        pct(r.accuracy),
+        baseline.map(|b| dpct(r.accuracy, b.accuracy)),
+    );
     line(
         &mut s,
         "false MALICIOUS",
@@ -304,7 +316,12 @@ pub fn render_text(r: &EvalResult, baseline: Option<&EvalResult>) -> String {
         r.missed_true_positives.to_string(),
         baseline.map(|b| dn(r.missed_true_positives, b.missed_true_positives)),
     );
-    line(&mut s, "MALICIOUS → SUSPICIOUS", r.malicious_as_suspicious.to_string(), None);
+    line(
+        &mut s,
+        "MALICIOUS → SUSPICIOUS",
+        r.malicious_as_suspicious.to_string(),
+        None,
+    );
     line(
         &mut s,
         "SUSPICIOUS rate",
@@ -317,14 +334,24 @@ pub fn render_text(r: &EvalResult, baseline: Option<&EvalResult>) -> String {
         r.incomplete.to_string(),
         baseline.map(|b| dn(r.incomplete, b.incomplete)),
     );
-    line(&mut s, "tokens per alert", format!("{:.0}", r.tokens_per_alert), None);
+    line(
+        &mut s,
+        "tokens per alert",
+        format!("{:.0}", r.tokens_per_alert),
+        None,
+    );
     line(
         &mut s,
         "cost per alert",
         format!("${:.4}", r.cost_per_alert_usd),
         baseline.map(|b| format!("{:+.4}", r.cost_per_alert_usd - b.cost_per_alert_usd)),
     );
-    line(&mut s, "wall time", format!("{:.1} s", r.wall_seconds), None);
+    line(
+        &mut s,
+        "wall time",
+        format!("{:.1} s", r.wall_seconds),
+        None,
+    );
     if r.repeat > 1 {
         let _ = writeln!(
             s,
@@ -342,7 +369,14 @@ pub fn render_text(r: &EvalResult, baseline: Option<&EvalResult>) -> String {
         .verdicts
         .iter()
         .filter(|(_, v)| v.got.iter().any(|g| *g != v.expected))
-        .map(|(id, v)| format!("  {id} ({}): expected {}, got {}", v.alert_type, v.expected, v.got.join("/")))
+        .map(|(id, v)| {
+            format!(
+                "  {id} ({}): expected {}, got {}",
+                v.alert_type,
+                v.expected,
+                v.got.join("/")
+            )
+        })
         .collect();
     if !wrong.is_empty() {
         let _ = writeln!(s, "\nmisclassified:\n{}", wrong.join("\n"));
@@ -375,7 +409,8 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
         }
         None => None,
     };
-    let prompts = Arc::new(Prompts::load(args.prompts.as_deref()).map_err(Failure::fatal)?);
+    let prompts =
+        Arc::new(Prompts::load(args.investigation.prompts.as_deref()).map_err(Failure::fatal)?);
     let mut config = config.clone();
     config.use_lake_as_scanner(dataset.lake_dir.as_deref())?;
     let hub = Arc::new(
@@ -389,16 +424,16 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
         audit: None,
         meter: Default::default(),
         stop: Default::default(),
-        max_turns: args.max_turns,
-        alert_timeout: args.alert_timeout,
-        max_tool_result_bytes: args.max_tool_result_bytes,
+        max_turns: args.investigation.max_turns,
+        alert_timeout: args.investigation.alert_timeout,
+        max_tool_result_bytes: args.investigation.max_tool_result_bytes,
         window: dataset_window(&dataset.alerts),
         tools_summary: crate::run::tools_summary(&hub),
     });
     let mut alerts = dataset.alerts.clone();
     sort_alerts(&mut alerts);
     let repeat = usize::from(args.repeat.max(1));
-    let semaphore = Arc::new(Semaphore::new(args.concurrency as usize));
+    let semaphore = Arc::new(Semaphore::new(args.investigation.concurrency as usize));
     let mut handles = Vec::new();
     for round in 0..repeat {
         for alert in &alerts {
@@ -424,7 +459,12 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
                     &settings,
                 )
                 .await;
-                tracing::info!(alert = alert.id.as_str(), round, verdict = r.classification.as_str(), "eval triage done");
+                tracing::info!(
+                    alert = alert.id.as_str(),
+                    round,
+                    verdict = r.classification.as_str(),
+                    "eval triage done"
+                );
                 (alert.id.clone(), r)
             }));
         }
@@ -432,7 +472,10 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
     let work = async {
         let mut runs = Vec::new();
         for h in handles {
-            runs.push(h.await.map_err(|e| Failure::fatal(format!("an eval task failed: {e}")))?);
+            runs.push(
+                h.await
+                    .map_err(|e| Failure::fatal(format!("an eval task failed: {e}")))?,
+            );
         }
         Ok::<_, Failure>(runs)
     };
@@ -460,7 +503,11 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
         );
         return Ok(exit::VERDICT);
     }
-    Ok(if result.incomplete > 0 { exit::PARTIAL } else { exit::OK })
+    Ok(if result.incomplete > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }
 
 /// The span of the alerts' timestamps, for the prompt.
@@ -479,7 +526,8 @@ mod tests {
 
     fn report(id: &str, c: Classification, status: Status) -> AlertReport {
         let alert = Alert::from_value(json!({"id": id, "name": "n", "severity": "High"})).unwrap();
-        let mut r = investigate::unfinished_report(&alert, "claude-sonnet-4-6", status, String::new());
+        let mut r =
+            investigate::unfinished_report(&alert, "claude-sonnet-4-6", status, String::new());
         r.classification = c;
         r
     }
@@ -487,7 +535,9 @@ mod tests {
     fn dataset() -> Dataset {
         let alerts = ["a", "b", "c", "d"]
             .iter()
-            .map(|id| Alert::from_value(json!({"id": id, "name": "n", "severity": "High"})).unwrap())
+            .map(|id| {
+                Alert::from_value(json!({"id": id, "name": "n", "severity": "High"})).unwrap()
+            })
             .collect();
         let labels = [
             ("a", Classification::Benign),
@@ -543,7 +593,9 @@ mod tests {
     #[test]
     fn unlabelled_alerts_are_refused() {
         let alerts = vec![Alert::from_value(json!({"id": "x", "name": "n"})).unwrap()];
-        let e = Dataset::new("d".into(), alerts, BTreeMap::new(), None).err().unwrap();
+        let e = Dataset::new("d".into(), alerts, BTreeMap::new(), None)
+            .err()
+            .unwrap();
         assert_eq!(e, "dataset d: alerts without a label: x");
     }
 }

@@ -99,7 +99,7 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
             "--max-cost-usd must be a non-negative number of dollars, e.g. 2.50",
         ));
     }
-    let prompts = Prompts::load(args.prompts.as_deref()).map_err(Failure::fatal)?;
+    let prompts = Prompts::load(args.investigation.prompts.as_deref()).map_err(Failure::fatal)?;
     let file_alerts = match &args.alerts {
         Some(path) => Some(read_alert_file(path)?),
         None => None,
@@ -255,13 +255,13 @@ impl Run<'_> {
             audit: self.audit.clone(),
             meter: self.meter.clone(),
             stop: self.stop.clone(),
-            max_turns: self.args.max_turns,
-            alert_timeout: self.args.alert_timeout,
-            max_tool_result_bytes: self.args.max_tool_result_bytes,
+            max_turns: self.args.investigation.max_turns,
+            alert_timeout: self.args.investigation.alert_timeout,
+            max_tool_result_bytes: self.args.investigation.max_tool_result_bytes,
             window: self.window.describe(),
             tools_summary: tools_summary(&self.hub),
         });
-        let semaphore = Arc::new(Semaphore::new(self.args.concurrency as usize));
+        let semaphore = Arc::new(Semaphore::new(self.args.investigation.concurrency as usize));
         let progress = Arc::new(Progress::new(alerts.len(), self.quiet));
         let budget = self.args.max_cost_usd;
         let mut handles: Vec<tokio::task::JoinHandle<AlertReport>> =
@@ -578,10 +578,10 @@ fn header(
             "models": config.models,
             "servers": servers,
             "allowed_tools": config.allowed_tools,
-            "max_turns": args.max_turns,
-            "concurrency": args.concurrency,
+            "max_turns": args.investigation.max_turns,
+            "concurrency": args.investigation.concurrency,
             "max_cost_usd": args.max_cost_usd,
-            "max_tool_result_bytes": args.max_tool_result_bytes,
+            "max_tool_result_bytes": args.investigation.max_tool_result_bytes,
             "alerts_from": args.alerts.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "scanner".into()),
         },
         "prompts": {
