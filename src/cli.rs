@@ -163,6 +163,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List the tools the model would see, or call one by hand.
     Tools(ToolsArgs),
+    /// The built-in sample data lake: serve it over MCP, query it, list its alerts.
+    Lake(crate::lake::LakeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

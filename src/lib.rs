@@ -12,6 +12,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod investigate;
+pub mod lake;
 pub mod mcp;
 pub mod output;
 pub mod prompts;
@@ -58,6 +59,10 @@ impl Failure {
 
 /// Runs one invocation; returns the exit code, or the failure to print.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    // The lake needs no configuration or API key.
+    if let Some(Command::Lake(args)) = &cli.command {
+        return lake::run(args).await;
+    }
     let env =
         Env::load(cli.global.env_file.as_deref()).map_err(|e| Failure::fatal(e.to_string()))?;
     let opts = ConfigOptions {
@@ -75,6 +80,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let result = match cli.command {
         Some(Command::Check(args)) => commands::check::run(&config, &args).await,
         Some(Command::Tools(args)) => commands::tools::run(&config, &args).await,
+        Some(Command::Lake(args)) => lake::run(&args).await,
         None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };
     result.map_err(|f| Failure {
