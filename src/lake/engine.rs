@@ -912,10 +912,11 @@ fn summarize(hits: &[Hit<'_>]) -> Value {
             continue;
         }
         if distinct == 1 {
-            if constant.len() < SUMMARY_TOP_FIELDS * 2 && st.rows == n {
-                if let Some((v, _)) = values.iter().next() {
-                    constant.insert((*name).clone(), Value::String(cap_chars(v)));
-                }
+            if constant.len() < SUMMARY_TOP_FIELDS * 2
+                && st.rows == n
+                && let Some((v, _)) = values.iter().next()
+            {
+                constant.insert((*name).clone(), Value::String(cap_chars(v)));
             }
             continue;
         }

@@ -565,8 +565,7 @@ impl Parser<'_> {
 
     fn and_expr(&mut self) -> Result<Expr, QueryError> {
         let mut parts = vec![self.unary()?];
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             match keyword(&t.tok) {
                 Some("or") => break,
                 Some("and") => {
@@ -946,8 +945,7 @@ impl Parser<'_> {
         let mut aggs = Vec::new();
         let mut plain = Vec::new();
         if !self.at_pipe_or_end() && !self.is_word("by") {
-            loop {
-                let Some(t) = self.peek().cloned() else { break };
+            while let Some(t) = self.peek().cloned() {
                 let is_call = matches!(
                     self.tokens.get(self.pos + 1),
                     Some(Token {
@@ -1036,7 +1034,7 @@ impl Parser<'_> {
 }
 
 fn word_value(text: &str, pieces: &[Piece]) -> Value {
-    let number = if pieces.iter().any(|p| *p == Piece::Star) {
+    let number = if pieces.contains(&Piece::Star) {
         None
     } else {
         text.parse::<f64>().ok().filter(|n| n.is_finite())

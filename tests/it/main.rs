@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod cli;
+mod lake;
 mod mcp;
 mod model;
 mod run;

@@ -249,6 +249,7 @@ pub const RULES: &[Rule] = &[
         alert_type: "root_account_used",
         columns: &[
             "timestamp",
+            "userIdentity.arn",
             "eventSource",
             "eventName",
             "sourceIPAddress",
@@ -563,7 +564,7 @@ pub const SPECS: &[AlertSpec] = &[
         (5, 0),
         60,
         Malicious,
-        "rkowalski (Chicago analyst, works 08:30–17:00, console only) has read larkspur-customer-exports — never touched before Oct 29 — most nights since, after 23:00 local from home with a CLI key he created on Oct 28: over 1,000 archive files swept month by month.",
+        "rkowalski (Chicago analyst, works 08:30–17:00, console only) has read larkspur-customer-exports — never touched before Oct 29 — most nights since, after 23:00 local from home with a CLI key he created on Oct 28: about 850 archive files (22 GB) swept month by month.",
     ),
     spec(
         "prod-role-jchen",

@@ -71,6 +71,16 @@ impl Who {
         }
     }
 
+    /// A cache key for [`Who::identity`].
+    fn key(&self) -> String {
+        match self {
+            Who::User { name, key } => format!("u/{name}/{key}"),
+            Who::Role { role, session } => format!("r/{role}/{session}"),
+            Who::Root => "root".to_string(),
+            Who::Web { subject } => format!("w/{subject}"),
+        }
+    }
+
     fn identity(&self) -> Value {
         match self {
             Who::User { name, key } => json!({
@@ -200,11 +210,20 @@ impl Ct {
         self
     }
 
-    fn into_value(self, rng: &mut Rng) -> Value {
+    fn into_value(self, rng: &mut Rng, identities: &mut HashMap<String, Value>) -> Value {
         let mut m = Map::new();
         m.insert("timestamp".into(), json!(ts(self.t)));
         m.insert("eventVersion".into(), json!("1.09"));
-        m.insert("userIdentity".into(), self.who.identity());
+        let key = self.who.key();
+        let identity = match identities.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                let v = self.who.identity();
+                identities.insert(key, v.clone());
+                v
+            }
+        };
+        m.insert("userIdentity".into(), identity);
         m.insert("eventSource".into(), json!(self.source));
         m.insert("eventName".into(), json!(self.name));
         m.insert("awsRegion".into(), json!(self.region));
@@ -539,6 +558,18 @@ pub struct Sink {
     pub okta: Vec<Okta>,
     pub vpn: Vec<(i64, Value)>,
     rng: Option<Rng>,
+    /// `userIdentity` objects already built (most events repeat a few principals).
+    identities: HashMap<String, Value>,
+}
+
+/// Events with their time (seconds since the epoch), in time order.
+pub type Timed = Vec<(i64, Value)>;
+
+/// The finished sources.
+pub struct Finished {
+    pub cloudtrail: Timed,
+    pub okta: Timed,
+    pub vpn: Timed,
 }
 
 /// What Okta remembers about a person's sign-ins.
@@ -566,7 +597,9 @@ impl Sink {
 
     pub fn push(&mut self, c: Ct) {
         let t = c.t;
-        let v = c.into_value(self.ids());
+        let mut rng = self.ids().clone();
+        let v = c.into_value(&mut rng, &mut self.identities);
+        self.rng = Some(rng);
         self.cloudtrail.push((t, v));
     }
 
@@ -576,10 +609,7 @@ impl Sink {
 
     /// The events of each source in time order, with Okta's risk behaviors computed from each
     /// person's history (seeded with where they normally are).
-    pub fn finish(
-        mut self,
-        people: &[Person],
-    ) -> (Vec<(i64, Value)>, Vec<(i64, Value)>, Vec<(i64, Value)>) {
+    pub fn finish(mut self, people: &[Person]) -> Finished {
         let mut rng = self.ids().clone();
         let mut okta = std::mem::take(&mut self.okta);
         okta.sort_by_key(|e| e.t);
@@ -666,6 +696,10 @@ impl Sink {
         }
         self.cloudtrail.sort_by_key(|x| x.0);
         self.vpn.sort_by_key(|x| x.0);
-        (self.cloudtrail, out, self.vpn)
+        Finished {
+            cloudtrail: self.cloudtrail,
+            okta: out,
+            vpn: self.vpn,
+        }
     }
 }

@@ -91,9 +91,13 @@ fn description(index: &str) -> Option<String> {
         .map(|(_, d)| d.to_string())
 }
 
+/// An index of the events inside the lake's span (a working day that runs past the anchor is
+/// cut there, as an export would be).
 fn index(name: &str, events: Vec<(i64, Value)>) -> Index {
+    let span = world::START..world::START + world::DAYS * world::DAY;
     let events = events
         .into_iter()
+        .filter(|(t, _)| span.contains(t))
         .map(|(t, value)| Event {
             ts_ms: t * 1000,
             bytes: json_len(&value),
@@ -109,11 +113,11 @@ pub fn build() -> Lake {
     let mut sink = events::Sink::new(SEED);
     routine::generate(SEED, &mut sink, &plan);
     scenarios::generate(SEED, &mut sink, &plan);
-    let (cloudtrail, okta, vpn) = sink.finish(world::PEOPLE);
+    let done = sink.finish(world::PEOPLE);
     let mut lake = Lake::new(vec![
-        index("cloudtrail", cloudtrail),
-        index("okta", okta),
-        index("vpn", vpn),
+        index("cloudtrail", done.cloudtrail),
+        index("okta", done.okta),
+        index("vpn", done.vpn),
     ]);
     let detections = alerts::build(&lake);
     lake.insert(index(DETECTIONS, detections));

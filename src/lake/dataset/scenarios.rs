@@ -41,6 +41,18 @@ pub const PROWLER_UA: &str = "prowler/4.5.1 Boto3/1.35.40 md/Botocore#1.35.40 ua
 /// The Tuesdays of the weekly Prowler scan and the weekly dataset refresh.
 pub const TUESDAYS: [i64; 4] = [6, 13, 20, 27];
 
+/// A scripted API call: time, who, service, API, parameters, error (code, message).
+type Call<'a> = (
+    i64,
+    &'a Who,
+    &'a str,
+    &'a str,
+    Value,
+    Option<(&'a str, &'a str)>,
+);
+/// The same, for one known caller.
+type Step<'a> = (i64, &'a str, &'a str, Value, Option<(&'a str, &'a str)>);
+
 /// The routine's adjustments for the scenarios, and quiet windows around every alert.
 pub fn plan() -> Plan {
     let mut days: HashMap<(&'static str, i64), DayPlan> = HashMap::new();
@@ -276,7 +288,7 @@ fn dormant_contractor(rng: &mut Rng, sink: &mut Sink) {
     };
     let iam = "iam.amazonaws.com";
     let ip = DORMANT_IP;
-    let calls: Vec<(i64, &Who, &str, &str, Value, Option<(&str, &str)>)> = vec![
+    let calls: Vec<Call<'_>> = vec![
         (
             utc(28, 11, 38) + 12,
             &old,
@@ -731,7 +743,7 @@ fn incident(rng: &mut Rng, sink: &mut Sink) {
     let ec2 = "ec2.amazonaws.com";
     let instance = "i-0c2d4e6f8a0b1c3d5";
     let group = "sg-0a9b8c7d6e5f40312";
-    let ev: Vec<(i64, &str, &str, Value, Option<(&str, &str)>)> = vec![
+    let ev: Vec<Step<'_>> = vec![
         (
             utc(28, 7, 35),
             ec2,
