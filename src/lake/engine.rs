@@ -5,14 +5,14 @@
 //! Rows come back most recent first. Aggregated rows come back largest group first (Scanner has
 //! no sort; this order is stable so the same query gives the same answer).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::matching::{Filter, INDEX_FIELD, Leaf, RowRef, value_at, visit, visit_all};
-use super::query::{self, Agg, AggFn, Expr, Op, Query, QueryError, Stage};
+use super::matching::{Filter, INDEX_FIELD, Leaf, RowRef};
+use super::query::{self, Expr, Op, Query, QueryError};
 
 /// The field every event must have: its time, RFC 3339.
 pub const TIMESTAMP_FIELD: &str = "timestamp";
@@ -22,18 +22,6 @@ pub const DEFAULT_MAX_ROWS: usize = 1000;
 pub const MAX_ROWS_LIMIT: usize = 10_000;
 /// Most groups `groupbycount` and `stats` return (Scanner's limit).
 pub const MAX_GROUPS: usize = 1000;
-/// The summary's top values are computed over at most this many rows (the most recent).
-pub const SUMMARY_MAX_ROWS: usize = 10_000;
-/// Fields shown with their top values in a summary.
-const SUMMARY_TOP_FIELDS: usize = 8;
-/// Values shown per field in a summary.
-const SUMMARY_TOP_VALUES: usize = 5;
-/// A field with more distinct values than this is not summarised (ids, timestamps).
-const SUMMARY_MAX_DISTINCT: usize = 200;
-/// Field names listed in a summary.
-const SUMMARY_MAX_FIELDS: usize = 60;
-/// Longest value text kept in a summary.
-const SUMMARY_MAX_VALUE_CHARS: usize = 120;
 
 /// One event: its time (ms since the epoch), its JSON, and its size as JSON.
 #[derive(Debug)]
@@ -425,14 +413,14 @@ impl Lake {
 
         let mut rows = Rows::Events(hits);
         for stage in &q.stages {
-            rows = apply(stage, rows, &mut caveats, &mut notes);
+            rows = stages::apply(stage, rows, &mut caveats, &mut notes);
         }
 
         let indexes_scanned = selected.iter().map(|i| i.name.clone()).collect();
         match rows {
             Rows::Events(hits) => {
                 let row_count = hits.len();
-                let summary = summarize(&hits);
+                let summary = summary::summarize(&hits);
                 let kept: Vec<Value> = hits.iter().take(max_rows).map(event_row).collect();
                 if row_count > kept.len() {
                     caveats.push(format!(
@@ -598,420 +586,11 @@ fn unknown_field_notes(e: &Expr, indexes: &[&Index], notes: &mut Vec<String>) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Pipe stages
+mod stages;
+mod summary;
 
-fn apply<'a>(
-    stage: &Stage,
-    rows: Rows<'a>,
-    caveats: &mut Vec<String>,
-    notes: &mut Vec<String>,
-) -> Rows<'a> {
-    match stage {
-        Stage::Head(n) => match rows {
-            Rows::Events(mut h) => {
-                h.truncate(*n);
-                Rows::Events(h)
-            }
-            Rows::Table { columns, mut rows } => {
-                rows.truncate(*n);
-                Rows::Table { columns, rows }
-            }
-        },
-        Stage::Where(expr) => {
-            let f = Filter::compile(expr);
-            match rows {
-                Rows::Events(h) => {
-                    Rows::Events(h.into_iter().filter(|x| f.matches(x.row())).collect())
-                }
-                Rows::Table { columns, rows } => {
-                    walk_fields(expr, &mut |field, _| {
-                        if !columns.iter().any(|c| c == field) {
-                            notes.push(format!(
-                                "`where` names `{field}`, which is not a column of the table before it; the columns are: {}",
-                                columns.join(", ")
-                            ));
-                        }
-                    });
-                    let rows = rows
-                        .into_iter()
-                        .filter(|r| {
-                            f.matches(RowRef {
-                                index: None,
-                                value: r,
-                            })
-                        })
-                        .collect();
-                    Rows::Table { columns, rows }
-                }
-            }
-        }
-        Stage::Count => {
-            let n = match &rows {
-                Rows::Events(h) => h.len(),
-                Rows::Table { rows, .. } => rows.len(),
-            };
-            Rows::Table {
-                columns: vec![COUNT_COLUMN.to_string()],
-                rows: vec![json!({ COUNT_COLUMN: n })],
-            }
-        }
-        Stage::GroupByCount(cols) => group(&rows, cols, &[], caveats),
-        Stage::Stats { aggs, by } => group(&rows, by, aggs, caveats),
-    }
-}
-
-/// The count column of every aggregation, as Scanner names it.
-pub const COUNT_COLUMN: &str = "@q.count";
-
-/// Running state of one aggregation in one group.
-#[derive(Clone)]
-enum AggState {
-    Count(u64),
-    Distinct(HashSet<String>),
-    Extreme(Option<Value>),
-    Sum { total: f64, n: u64 },
-}
-
-impl AggState {
-    fn new(a: &Agg) -> AggState {
-        match a.func {
-            AggFn::Count => AggState::Count(0),
-            AggFn::CountDistinct => AggState::Distinct(HashSet::new()),
-            AggFn::Min | AggFn::Max => AggState::Extreme(None),
-            AggFn::Sum | AggFn::Avg => AggState::Sum { total: 0.0, n: 0 },
-        }
-    }
-
-    fn add(&mut self, a: &Agg, row: RowRef<'_>) {
-        let col = a.column.as_deref().unwrap_or("");
-        match self {
-            AggState::Count(n) => *n += 1,
-            AggState::Distinct(set) => {
-                let v = value_at(row, col);
-                if !v.is_null() {
-                    set.insert(v.to_string());
-                }
-            }
-            AggState::Extreme(best) => {
-                visit(row, col, &mut |leaf| {
-                    let v = leaf.to_value();
-                    let better = match best.as_ref() {
-                        None => true,
-                        Some(cur) => {
-                            let ord = compare_values(&v, cur);
-                            if a.func == AggFn::Min {
-                                ord.is_lt()
-                            } else {
-                                ord.is_gt()
-                            }
-                        }
-                    };
-                    if better {
-                        *best = Some(v);
-                    }
-                    false
-                });
-            }
-            AggState::Sum { total, n } => {
-                visit(row, col, &mut |leaf| {
-                    let num = match leaf {
-                        Leaf::Num(x) => x.as_f64(),
-                        Leaf::Str(s) => s.trim().parse::<f64>().ok(),
-                        Leaf::Bool(_) => None,
-                    };
-                    if let Some(x) = num.filter(|x| x.is_finite()) {
-                        *total += x;
-                        *n += 1;
-                    }
-                    false
-                });
-            }
-        }
-    }
-
-    fn finish(&self, a: &Agg) -> Value {
-        match self {
-            AggState::Count(n) => json!(n),
-            AggState::Distinct(set) => json!(set.len()),
-            AggState::Extreme(v) => v.clone().unwrap_or(Value::Null),
-            AggState::Sum { total, n } => match a.func {
-                AggFn::Avg if *n == 0 => Value::Null,
-                AggFn::Avg => number(total / *n as f64),
-                _ => number(*total),
-            },
-        }
-    }
-}
-
-/// A JSON number, integral when it is one.
-fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        json!(x as i64)
-    } else {
-        json!(x)
-    }
-}
-
-/// Numbers numerically, then text; numbers sort before text.
-fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x
-            .as_f64()
-            .partial_cmp(&y.as_f64())
-            .unwrap_or(std::cmp::Ordering::Equal),
-        (Value::Number(_), _) => std::cmp::Ordering::Less,
-        (_, Value::Number(_)) => std::cmp::Ordering::Greater,
-        (Value::String(x), Value::String(y)) => x.cmp(y),
-        _ => a.to_string().cmp(&b.to_string()),
-    }
-}
-
-struct Group {
-    key: Vec<Value>,
-    count: u64,
-    aggs: Vec<AggState>,
-}
-
-fn group(rows: &Rows<'_>, by: &[String], aggs: &[Agg], caveats: &mut Vec<String>) -> Rows<'static> {
-    let mut groups: HashMap<String, Group> = HashMap::new();
-    let mut add = |row: RowRef<'_>| {
-        let key: Vec<Value> = by.iter().map(|c| value_at(row, c)).collect();
-        let k = serde_json::to_string(&key).unwrap_or_default();
-        let g = groups.entry(k).or_insert_with(|| Group {
-            key,
-            count: 0,
-            aggs: aggs.iter().map(AggState::new).collect(),
-        });
-        g.count += 1;
-        for (state, a) in g.aggs.iter_mut().zip(aggs) {
-            state.add(a, row);
-        }
-    };
-    match rows {
-        Rows::Events(h) => h.iter().for_each(|x| add(x.row())),
-        Rows::Table { rows, .. } => rows.iter().for_each(|r| {
-            add(RowRef {
-                index: None,
-                value: r,
-            })
-        }),
-    }
-    // With no `by`, an aggregation over nothing is still one row (count 0).
-    if by.is_empty() && groups.is_empty() {
-        groups.insert(
-            String::new(),
-            Group {
-                key: Vec::new(),
-                count: 0,
-                aggs: aggs.iter().map(AggState::new).collect(),
-            },
-        );
-    }
-    let mut list: Vec<(String, Group)> = groups.into_iter().collect();
-    list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-    let total = list.len();
-    if total > MAX_GROUPS {
-        list.truncate(MAX_GROUPS);
-        caveats.push(format!(
-            "GroupLimit: {total} groups; only the {MAX_GROUPS} largest are returned. Filter more narrowly or group by fewer columns."
-        ));
-    }
-    let mut columns: Vec<String> = by.to_vec();
-    columns.push(COUNT_COLUMN.to_string());
-    for a in aggs {
-        if !columns.contains(&a.name) {
-            columns.push(a.name.clone());
-        }
-    }
-    let rows = list
-        .into_iter()
-        .map(|(_, g)| {
-            let mut m = Map::new();
-            for (c, v) in by.iter().zip(g.key) {
-                m.insert(c.clone(), v);
-            }
-            m.insert(COUNT_COLUMN.to_string(), json!(g.count));
-            for (state, a) in g.aggs.iter().zip(aggs) {
-                m.entry(a.name.clone()).or_insert_with(|| state.finish(a));
-            }
-            Value::Object(m)
-        })
-        .collect();
-    Rows::Table { columns, rows }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Summary
-
-struct FieldStat {
-    rows: usize,
-    first_seen: usize,
-    /// The last row counted in `rows`.
-    last_row: usize,
-    /// value text → occurrences; `None` once the field has too many distinct values.
-    values: Option<HashMap<String, usize>>,
-}
-
-/// Fields present in the rows and the top values of the most telling ones.
-fn summarize(hits: &[Hit<'_>]) -> Value {
-    let sample = &hits[..hits.len().min(SUMMARY_MAX_ROWS)];
-    let mut stats: HashMap<String, FieldStat> = HashMap::new();
-    let mut path = String::new();
-    let count = |stats: &mut HashMap<String, FieldStat>, row: usize, p: &str, text: &str| {
-        let n = stats.len();
-        let st = match stats.get_mut(p) {
-            Some(st) => st,
-            None => stats.entry(p.to_string()).or_insert(FieldStat {
-                rows: 0,
-                first_seen: n,
-                last_row: usize::MAX,
-                values: Some(HashMap::new()),
-            }),
-        };
-        if st.last_row != row {
-            st.rows += 1;
-            st.last_row = row;
-        }
-        if let Some(map) = st.values.as_mut() {
-            match map.get_mut(text) {
-                Some(c) => *c += 1,
-                None => {
-                    map.insert(text.to_string(), 1);
-                }
-            }
-            if map.len() > SUMMARY_MAX_DISTINCT {
-                st.values = None;
-            }
-        }
-    };
-    for (row, h) in sample.iter().enumerate() {
-        count(&mut stats, row, INDEX_FIELD, h.index);
-        collect_leaf_values(h.value, &mut path, &mut |p, leaf| {
-            count(&mut stats, row, p, &leaf.text());
-        });
-    }
-    let mut fields: Vec<(&String, &FieldStat)> = stats.iter().collect();
-    fields.sort_by(|a, b| {
-        b.1.rows
-            .cmp(&a.1.rows)
-            .then(a.1.first_seen.cmp(&b.1.first_seen))
-    });
-
-    let n = sample.len();
-    let mut top = Map::new();
-    let mut constant = Map::new();
-    for (name, st) in &fields {
-        let Some(values) = &st.values else { continue };
-        if name.as_str() == TIMESTAMP_FIELD || values.is_empty() {
-            continue;
-        }
-        let distinct = values.len();
-        // Unique per row: ids and times say nothing in aggregate.
-        if n > 2 && distinct == st.rows && distinct > 1 {
-            continue;
-        }
-        if distinct == 1 {
-            if constant.len() < SUMMARY_TOP_FIELDS * 2
-                && st.rows == n
-                && let Some((v, _)) = values.iter().next()
-            {
-                constant.insert((*name).clone(), Value::String(cap_chars(v)));
-            }
-            continue;
-        }
-        if top.len() >= SUMMARY_TOP_FIELDS {
-            continue;
-        }
-        let mut vals: Vec<(&String, &usize)> = values.iter().collect();
-        vals.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let mut m = Map::new();
-        for (v, c) in vals.iter().take(SUMMARY_TOP_VALUES) {
-            m.insert(cap_chars(v), json!(c));
-        }
-        if distinct > SUMMARY_TOP_VALUES {
-            m.insert(
-                format!("({} other values)", distinct - SUMMARY_TOP_VALUES),
-                json!(
-                    vals.iter()
-                        .skip(SUMMARY_TOP_VALUES)
-                        .map(|(_, c)| **c)
-                        .sum::<usize>()
-                ),
-            );
-        }
-        top.insert((*name).clone(), Value::Object(m));
-    }
-    let names: Vec<&String> = fields
-        .iter()
-        .map(|(n, _)| *n)
-        .take(SUMMARY_MAX_FIELDS)
-        .collect();
-    let mut out = Map::new();
-    out.insert("fields".into(), json!(names));
-    if fields.len() > SUMMARY_MAX_FIELDS {
-        out.insert(
-            "more_fields".into(),
-            json!(fields.len() - SUMMARY_MAX_FIELDS),
-        );
-    }
-    if let (Some(first), Some(last)) = (hits.last(), hits.first()) {
-        out.insert("first_timestamp".into(), json!(fmt_ms(first.ts_ms)));
-        out.insert("last_timestamp".into(), json!(fmt_ms(last.ts_ms)));
-    }
-    out.insert("top_values".into(), Value::Object(top));
-    if !constant.is_empty() {
-        out.insert("same_in_every_row".into(), Value::Object(constant));
-    }
-    if hits.len() > sample.len() {
-        out.insert(
-            "summary_note".into(),
-            json!(format!(
-                "computed over the {} most recent of {} rows",
-                sample.len(),
-                hits.len()
-            )),
-        );
-    }
-    Value::Object(out)
-}
-
-fn collect_leaf_values<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, Leaf<'a>)) {
-    match v {
-        Value::Object(map) => {
-            for (k, x) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                collect_leaf_values(x, path, f);
-                path.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for x in items {
-                collect_leaf_values(x, path, f);
-            }
-        }
-        other => {
-            visit_all(other, &mut |leaf| {
-                f(path, leaf);
-                false
-            });
-        }
-    }
-}
-
-fn cap_chars(s: &str) -> String {
-    if s.chars().count() <= SUMMARY_MAX_VALUE_CHARS {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(SUMMARY_MAX_VALUE_CHARS).collect();
-        out.push('…');
-        out
-    }
-}
+pub use stages::COUNT_COLUMN;
+pub use summary::SUMMARY_MAX_ROWS;
 
 #[cfg(test)]
 mod tests;

@@ -9,9 +9,11 @@
 
 mod alerts;
 mod events;
+mod profiles;
 mod rng;
 mod routine;
 mod scenarios;
+mod services;
 mod world;
 
 use serde::{Deserialize, Serialize};

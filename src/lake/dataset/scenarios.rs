@@ -12,11 +12,13 @@ use super::alerts::SPECS;
 use super::events::{
     Actor, Client, Okta, Sink, VpnClient, Who, app_target, ct, ts, user_target, vpn_session,
 };
+use super::profiles::{P, params, s3_params};
 use super::rng::{Rng, aws_id};
 use super::routine::{
-    DayPlan, Deploy, P, Plan, VPN_VERSION, assume_role, ci_deploy, console_login, laptop_vpn,
-    params, role_session, s3_params, session_id, sg_ingress, sign_in, sso,
+    DayPlan, Plan, VPN_VERSION, assume_role, console_login, laptop_vpn, role_session, session_id,
+    sign_in, sso,
 };
+use super::services::{Deploy, ci_deploy, sg_ingress};
 use super::world::{ACCOUNT, MINUTE, OFFICE_LONDON, OFFICE_SF, VPN_EGRESS, local, person, utc};
 
 /// The insider's home-grown exfiltration starts on this day (2026-10-29 UTC).
