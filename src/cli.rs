@@ -224,6 +224,8 @@ pub enum Command {
     /// Measure accuracy over a labelled set (the bundled sample by default): confusion matrix,
     /// false MALICIOUS, missed threats, cost; `--baseline` makes it a regression gate.
     Eval(EvalArgs),
+    /// The built-in sample data lake: serve it over MCP, query it, list its alerts.
+    Lake(crate::lake::LakeArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod eval;
 pub mod investigate;
+pub mod lake;
 pub mod mcp;
 pub mod output;
 pub mod progress;
@@ -67,6 +68,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     if let Some(Command::Completions { shell }) = &cli.command {
         return commands::completions(*shell);
     }
+    // The lake needs no configuration or API key.
+    if let Some(Command::Lake(args)) = &cli.command {
+        return lake::run(args).await;
+    }
     let env =
         Env::load(cli.global.env_file.as_deref()).map_err(|e| Failure::fatal(e.to_string()))?;
     let opts = ConfigOptions {
@@ -91,7 +96,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let dataset = eval::dataset(args.dataset.as_deref())?;
             eval::run(&config, &args, dataset).await
         }
-        Some(Command::Completions { .. }) => unreachable!("handled before configuration"),
+        Some(Command::Completions { .. } | Command::Lake(_)) => {
+            unreachable!("handled before configuration")
+        }
         None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };
     result.map_err(|f| Failure {

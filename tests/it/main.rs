@@ -5,6 +5,7 @@ mod anthropic;
 mod cli;
 mod cron;
 mod faults;
+mod lake;
 mod mcp;
 mod model;
 mod props;
