@@ -52,9 +52,10 @@ pub struct RunArgs {
     pub alerts: Option<PathBuf>,
 
     /// Window to collect alerts from, ending now (e.g. 30m, 24h, 7d), or `last`: from where the
-    /// last successful run's window ended (24h on the first run).
-    #[arg(long, value_name = "DURATION|last", default_value = "24h", value_parser = parse_since, conflicts_with = "from")]
-    pub since: Since,
+    /// last successful run's window ended (24h on the first run) [default: 24h; with --demo the
+    /// sample lake's alerts, with --lake-dir everything].
+    #[arg(long, value_name = "DURATION|last", value_parser = parse_since, conflicts_with = "from")]
+    pub since: Option<Since>,
 
     /// Window start (RFC 3339, e.g. 2026-11-24T00:00:00Z); use with --to or alone (until now).
     #[arg(long, value_name = "TIME")]
@@ -97,12 +98,12 @@ pub struct RunArgs {
 
     /// Run against the built-in sample lake instead of Scanner (needs only ANTHROPIC_API_KEY):
     /// ~30 days of synthetic activity and ~30 alerts, a few of them real attacks.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["alerts", "lake_dir"])]
     pub demo: bool,
 
     /// Like --demo, over your own exported logs: DIR holds one JSON-lines file per index and
     /// the alerts in _detections.jsonl.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "alerts")]
     pub lake_dir: Option<PathBuf>,
 
     /// Start no new investigation once the run's estimated cost reaches this many US dollars;
@@ -235,8 +236,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A labelled set: a directory with _detections.jsonl, labels.jsonl and the lake's index
-    /// files (JSON lines, one file per index) [default: the bundled sample lake].
+    /// A labelled set: a directory with labels.jsonl and lake/ (one JSON-lines file per index,
+    /// alerts in lake/_detections.jsonl) [default: the bundled sample lake].
     #[arg(long, value_name = "DIR")]
     pub dataset: Option<PathBuf>,
 

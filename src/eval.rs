@@ -57,12 +57,14 @@ pub struct Dataset {
 
 impl Dataset {
     /// A directory with `labels.jsonl` (one `{"alert_id", "label", "rationale", "alert_type"}`
-    /// per line) and the lake's JSON-lines files, alerts in `_detections.jsonl`.
+    /// per line) and `lake/`: the lake's JSON-lines files, one per index, alerts in
+    /// `lake/_detections.jsonl` (the layout `--lake-dir` reads).
     pub fn load(dir: &Path) -> Result<Dataset, String> {
-        let alerts_path = dir.join("_detections.jsonl");
+        let lake = dir.join("lake");
+        let alerts_path = lake.join("_detections.jsonl");
         let bytes = std::fs::read(&alerts_path).map_err(|e| {
             format!(
-                "--dataset {}: cannot read {}: {e}; a dataset holds _detections.jsonl, labels.jsonl and the lake's index files",
+                "--dataset {}: cannot read {}: {e}; a dataset holds labels.jsonl and lake/ (one JSON-lines file per index, alerts in lake/_detections.jsonl)",
                 dir.display(),
                 alerts_path.display()
             )
@@ -87,12 +89,7 @@ impl Dataset {
             })?;
             labels.insert(l.alert_id.clone(), l);
         }
-        Dataset::new(
-            dir.display().to_string(),
-            alerts,
-            labels,
-            Some(dir.to_path_buf()),
-        )
+        Dataset::new(dir.display().to_string(), alerts, labels, Some(lake))
     }
 
     /// Checks that every alert has a label and every label an alert.
@@ -137,10 +134,32 @@ impl Dataset {
 pub fn dataset(dir: Option<&Path>) -> Result<Dataset, Failure> {
     match dir {
         Some(d) => Dataset::load(d).map_err(Failure::fatal),
-        None => Err(Failure::fatal(
-            "give a labelled set with --dataset DIR (_detections.jsonl, labels.jsonl and the lake's index files)",
-        )),
+        None => bundled().map_err(Failure::fatal),
     }
+}
+
+/// The sample lake compiled into the binary, with its answer key.
+pub fn bundled() -> Result<Dataset, String> {
+    let alerts = crate::lake::alerts()
+        .into_iter()
+        .map(Alert::from_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the bundled sample has an invalid alert: {e}"))?;
+    let labels = crate::lake::labels()
+        .into_iter()
+        .map(|l| {
+            (
+                l.alert_id.clone(),
+                Label {
+                    alert_id: l.alert_id,
+                    label: l.label,
+                    rationale: l.rationale,
+                    alert_type: l.alert_type,
+                },
+            )
+        })
+        .collect();
+    Dataset::new("the bundled sample lake".into(), alerts, labels, None)
 }
 
 /// The figures of one eval, also its JSON form (`--format json`, and `--baseline` input).
@@ -588,6 +607,16 @@ mod tests {
         assert!(regressed(&r, &better));
         assert!(!regressed(&better, &r));
         assert!(!regressed(&r, &r));
+    }
+
+    #[test]
+    fn the_bundled_set_has_a_label_for_every_alert() {
+        let d = bundled().unwrap();
+        assert!(d.alerts.len() >= 25, "{} alerts", d.alerts.len());
+        assert_eq!(d.labels.len(), d.alerts.len());
+        let count = |c: Classification| d.labels.values().filter(|l| l.label == c).count();
+        assert!(count(Classification::Malicious) >= 3);
+        assert!(count(Classification::Benign) > count(Classification::Malicious));
     }
 
     #[test]

@@ -35,8 +35,8 @@ use crate::{Failure, exit};
 
 /// The Slack tool the program (never the model) uses to post reports.
 const SLACK_POST_TOOL: &str = "slack_post_message";
-/// The window of a first `--since last` run.
-const FIRST_RUN_WINDOW: SignedDuration = SignedDuration::from_hours(24);
+/// The window of a run without `--since`, and of a first `--since last` run.
+const DEFAULT_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 /// The time window the alerts come from.
 struct Window {
@@ -73,6 +73,18 @@ struct Run<'a> {
 
 pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Failure> {
     let started = Instant::now();
+    // --demo / --lake-dir: this binary's sample lake stands in for Scanner, and the run keeps
+    // no dedupe state (a demo shows every alert every time; a lake is not the live feed).
+    let lake_mode = args.demo || args.lake_dir.is_some();
+    let mut owned;
+    let config = if lake_mode {
+        owned = config.clone();
+        owned.use_lake_as_scanner(args.lake_dir.as_deref())?;
+        owned.state_dir = None;
+        &owned
+    } else {
+        config
+    };
     // From here on SIGINT/SIGTERM end the run in order (children stopped, state written).
     let stop = StopFlag::default();
     stop.listen_for_signals();
@@ -128,6 +140,7 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
             }
             Err(StateError::Io(e)) => return Err(Failure::fatal(e)),
         },
+        None if lake_mode => None,
         None => {
             tracing::info!(
                 "no state directory (set --state-dir, TRIAGE_STATE_DIR or HOME): dedupe, --since last and the run lock are off"
@@ -690,15 +703,27 @@ fn window(args: &RunArgs, state: Option<&State>) -> Result<Window, Failure> {
         now.checked_sub(span)
             .map_err(|_| Failure::fatal("--since reaches too far back"))
     };
+    let lake_start = |s: &str| {
+        s.parse::<Timestamp>()
+            .map_err(|e| Failure::fatal(format!("the sample lake's window: {e}")))
+    };
     let (from, to) = match (&args.from, &args.to, args.since) {
         (Some(f), Some(t), _) => (parse("--from", f)?, parse("--to", t)?),
         (Some(f), None, _) => (parse("--from", f)?, now),
-        (None, _, Since::Span(d)) => {
+        // The sample lake's alerts sit at a fixed, reproducible point in time.
+        (None, _, None) if args.demo => (
+            lake_start(crate::lake::ALERTS_FROM)?,
+            lake_start(crate::lake::LAKE_END)?,
+        ),
+        // A user's export: everything in it.
+        (None, _, None) if args.lake_dir.is_some() => (Timestamp::UNIX_EPOCH, now),
+        (None, _, None) => (ago(DEFAULT_WINDOW)?, now),
+        (None, _, Some(Since::Span(d))) => {
             let span =
                 SignedDuration::try_from(d).map_err(|_| Failure::fatal("--since is too long"))?;
             (ago(span)?, now)
         }
-        (None, _, Since::Last) => match state.and_then(State::watermark) {
+        (None, _, Some(Since::Last)) => match state.and_then(State::watermark) {
             // A watermark at (or past) now means nothing new: a one-second window.
             Some(mark) => (mark.min(now - SignedDuration::from_secs(1)), now),
             None => {
@@ -707,7 +732,7 @@ fn window(args: &RunArgs, state: Option<&State>) -> Result<Window, Failure> {
                         "--since last needs a state directory: set --state-dir or TRIAGE_STATE_DIR (or HOME)",
                     ));
                 }
-                (ago(FIRST_RUN_WINDOW)?, now)
+                (ago(DEFAULT_WINDOW)?, now)
             }
         },
     };

@@ -4,6 +4,7 @@
 mod anthropic;
 mod cli;
 mod cron;
+mod demo;
 mod faults;
 mod lake;
 mod mcp;
