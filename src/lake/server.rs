@@ -44,9 +44,17 @@ pub enum Origin {
     Dir(String),
 }
 
+/// The lake a server answers from.
+#[derive(Clone)]
+enum Source {
+    Ready(Arc<Lake>),
+    /// The built-in sample, generated on first use (see [`super::sample`]).
+    Sample,
+}
+
 #[derive(Clone)]
 pub struct LakeServer {
-    lake: Arc<Lake>,
+    source: Source,
     origin: Origin,
     results: Arc<Mutex<Results>>,
     tool_router: ToolRouter<Self>,
@@ -110,22 +118,40 @@ fn ok(text: String) -> CallToolResult {
 impl LakeServer {
     pub fn new(lake: Arc<Lake>, origin: Origin) -> LakeServer {
         LakeServer {
-            lake,
+            source: Source::Ready(lake),
             origin,
             results: Arc::default(),
             tool_router: Self::tool_router(),
         }
     }
 
+    /// A server over the built-in sample lake. The lake is generated on the first call that
+    /// needs it (or by whoever calls [`super::sample`] first), so the server starts at once.
+    pub fn sample() -> LakeServer {
+        LakeServer {
+            source: Source::Sample,
+            origin: Origin::Sample,
+            results: Arc::default(),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    fn lake(&self) -> Arc<Lake> {
+        match &self.source {
+            Source::Ready(lake) => lake.clone(),
+            Source::Sample => super::sample(),
+        }
+    }
+
     /// `execute_query`: the result text, or the error text.
     pub fn run_query(&self, a: &QueryArgs) -> Result<String, String> {
-        let range = TimeRange::parse(a.from.as_deref(), a.to.as_deref(), self.lake.span())?;
+        let lake = self.lake();
+        let range = TimeRange::parse(a.from.as_deref(), a.to.as_deref(), lake.span())?;
         let requested = a.max_rows.map_or(DEFAULT_MAX_ROWS, |n| n as usize);
         if requested == 0 {
             return Err("max_rows must be at least 1".into());
         }
-        let out = self
-            .lake
+        let out = lake
             .execute(&a.query, &range, requested)
             .map_err(|e| e.explain(&a.query))?;
         let mut notes = out.notes.clone();
@@ -229,9 +255,10 @@ impl LakeServer {
     }
 
     fn context(&self) -> String {
-        let span = self.lake.span();
+        let lake = self.lake();
+        let span = lake.span();
         let mut indexes = Vec::new();
-        for i in self.lake.indexes() {
+        for i in lake.indexes() {
             let mut e = Map::new();
             e.insert("name".into(), json!(i.name));
             e.insert("events".into(), json!(i.events().len()));
@@ -274,18 +301,15 @@ impl LakeServer {
     }
 
     fn top_columns(&self, indices: &[String]) -> String {
+        let lake = self.lake();
         let names: Vec<String> = if indices.is_empty() {
-            self.lake
-                .index_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            lake.index_names().iter().map(|s| s.to_string()).collect()
         } else {
             indices.to_vec()
         };
         let mut m = Map::new();
         for name in names {
-            let v = match self.lake.index(name.trim()) {
+            let v = match lake.index(name.trim()) {
                 Some(i) => {
                     let cols: Vec<Value> = i
                         .columns()
@@ -296,7 +320,7 @@ impl LakeServer {
                     json!({"events": i.events().len(), "columns": cols, "more_columns": i.columns().len().saturating_sub(TOP_COLUMNS)})
                 }
                 None => {
-                    json!({"error": format!("no index named `{name}`; the indexes are: {}", self.lake.index_names().join(", "))})
+                    json!({"error": format!("no index named `{name}`; the indexes are: {}", lake.index_names().join(", "))})
                 }
             };
             m.insert(name, v);
@@ -430,9 +454,8 @@ impl ServerHandler for LakeServer {
     }
 }
 
-/// Serves the lake on stdin/stdout until the client closes the connection.
-pub async fn serve_stdio(lake: Arc<Lake>, origin: Origin) -> Result<(), String> {
-    let server = LakeServer::new(lake, origin);
+/// Serves on stdin/stdout until the client closes the connection.
+pub async fn serve_stdio(server: LakeServer) -> Result<(), String> {
     let running = server
         .serve(rmcp::transport::stdio())
         .await
