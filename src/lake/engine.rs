@@ -122,12 +122,23 @@ impl Index {
         })
     }
 
+    /// Whether any event has the field (a scalar at `path` or below it). Found fields are
+    /// usually found in the first events; the full column list is only built when one is not.
     fn has_column(&self, path: &str) -> bool {
-        self.columns().iter().any(|c| {
-            c.column == path
-                || (c.column.len() > path.len()
-                    && c.column.starts_with(path)
-                    && c.column.as_bytes()[path.len()] == b'.')
+        if let Some(cols) = self.columns.get() {
+            return cols.iter().any(|c| {
+                c.column == path
+                    || (c.column.len() > path.len()
+                        && c.column.starts_with(path)
+                        && c.column.as_bytes()[path.len()] == b'.')
+            });
+        }
+        self.events.iter().any(|e| {
+            let row = RowRef {
+                index: Some(&self.name),
+                value: &e.value,
+            };
+            super::matching::visit(row, path, &mut |_| true)
         })
     }
 }

@@ -113,11 +113,19 @@ impl SourceArgs {
 pub async fn run(args: &LakeArgs) -> Result<u8, Failure> {
     match &args.action {
         LakeAction::Serve(source) => {
-            let (lake, origin) = source.open()?;
-            tracing::info!(indexes = ?lake.index_names(), "serving the lake over MCP on stdio");
-            server::serve_stdio(lake, origin)
-                .await
-                .map_err(Failure::fatal)?;
+            let server = match &source.lake_dir {
+                Some(_) => {
+                    let (lake, origin) = source.open()?;
+                    tracing::info!(indexes = ?lake.index_names(), "serving the lake over MCP on stdio");
+                    server::LakeServer::new(lake, origin)
+                }
+                None => {
+                    // Generate the sample while the client connects.
+                    std::thread::spawn(|| drop(sample()));
+                    server::LakeServer::sample()
+                }
+            };
+            server::serve_stdio(server).await.map_err(Failure::fatal)?;
             Ok(exit::OK)
         }
         LakeAction::Query {

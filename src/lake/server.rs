@@ -32,6 +32,8 @@ pub const PAGE_MAX_ROWS: usize = 500;
 pub const PAGE_MAX_BYTES: usize = 30_000;
 /// Results kept for paging; older handles expire.
 pub const MAX_STORED_RESULTS: usize = 64;
+/// Rows kept for paging over all results (older results expire first), which bounds memory.
+pub const MAX_STORED_ROWS: usize = 50_000;
 /// Columns listed per index by `get_top_columns`.
 pub const TOP_COLUMNS: usize = 40;
 
@@ -44,9 +46,17 @@ pub enum Origin {
     Dir(String),
 }
 
+/// The lake a server answers from.
+#[derive(Clone)]
+enum Source {
+    Ready(Arc<Lake>),
+    /// The built-in sample, generated on first use (see [`super::sample`]).
+    Sample,
+}
+
 #[derive(Clone)]
 pub struct LakeServer {
-    lake: Arc<Lake>,
+    source: Source,
     origin: Origin,
     results: Arc<Mutex<Results>>,
     tool_router: ToolRouter<Self>,
@@ -110,22 +120,40 @@ fn ok(text: String) -> CallToolResult {
 impl LakeServer {
     pub fn new(lake: Arc<Lake>, origin: Origin) -> LakeServer {
         LakeServer {
-            lake,
+            source: Source::Ready(lake),
             origin,
             results: Arc::default(),
             tool_router: Self::tool_router(),
         }
     }
 
+    /// A server over the built-in sample lake. The lake is generated on the first call that
+    /// needs it (or by whoever calls [`super::sample`] first), so the server starts at once.
+    pub fn sample() -> LakeServer {
+        LakeServer {
+            source: Source::Sample,
+            origin: Origin::Sample,
+            results: Arc::default(),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    fn lake(&self) -> Arc<Lake> {
+        match &self.source {
+            Source::Ready(lake) => lake.clone(),
+            Source::Sample => super::sample(),
+        }
+    }
+
     /// `execute_query`: the result text, or the error text.
     pub fn run_query(&self, a: &QueryArgs) -> Result<String, String> {
-        let range = TimeRange::parse(a.from.as_deref(), a.to.as_deref(), self.lake.span())?;
+        let lake = self.lake();
+        let range = TimeRange::parse(a.from.as_deref(), a.to.as_deref(), lake.span())?;
         let requested = a.max_rows.map_or(DEFAULT_MAX_ROWS, |n| n as usize);
         if requested == 0 {
             return Err("max_rows must be at least 1".into());
         }
-        let out = self
-            .lake
+        let out = lake
             .execute(&a.query, &range, requested)
             .map_err(|e| e.explain(&a.query))?;
         let mut notes = out.notes.clone();
@@ -183,7 +211,7 @@ impl LakeServer {
     pub fn fetch(&self, a: &FetchArgs) -> Result<String, String> {
         let rows = self.lookup(&a.result_handle).ok_or_else(|| {
             format!(
-                "unknown result_handle \"{}\": handles come from execute_query and only the last {MAX_STORED_RESULTS} are kept; run the query again",
+                "unknown result_handle \"{}\": handles come from execute_query and only the most recent results are kept; run the query again",
                 a.result_handle.chars().take(80).collect::<String>()
             )
         })?;
@@ -214,7 +242,10 @@ impl LakeServer {
         r.next += 1;
         let handle = format!("rh-{}", r.next);
         r.items.push_back((handle.clone(), rows));
-        while r.items.len() > MAX_STORED_RESULTS {
+        let total = |r: &Results| r.items.iter().map(|(_, rows)| rows.len()).sum::<usize>();
+        while r.items.len() > 1
+            && (r.items.len() > MAX_STORED_RESULTS || total(&r) > MAX_STORED_ROWS)
+        {
             r.items.pop_front();
         }
         handle
@@ -229,9 +260,10 @@ impl LakeServer {
     }
 
     fn context(&self) -> String {
-        let span = self.lake.span();
+        let lake = self.lake();
+        let span = lake.span();
         let mut indexes = Vec::new();
-        for i in self.lake.indexes() {
+        for i in lake.indexes() {
             let mut e = Map::new();
             e.insert("name".into(), json!(i.name));
             e.insert("events".into(), json!(i.events().len()));
@@ -274,18 +306,15 @@ impl LakeServer {
     }
 
     fn top_columns(&self, indices: &[String]) -> String {
+        let lake = self.lake();
         let names: Vec<String> = if indices.is_empty() {
-            self.lake
-                .index_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            lake.index_names().iter().map(|s| s.to_string()).collect()
         } else {
             indices.to_vec()
         };
         let mut m = Map::new();
         for name in names {
-            let v = match self.lake.index(name.trim()) {
+            let v = match lake.index(name.trim()) {
                 Some(i) => {
                     let cols: Vec<Value> = i
                         .columns()
@@ -296,7 +325,7 @@ impl LakeServer {
                     json!({"events": i.events().len(), "columns": cols, "more_columns": i.columns().len().saturating_sub(TOP_COLUMNS)})
                 }
                 None => {
-                    json!({"error": format!("no index named `{name}`; the indexes are: {}", self.lake.index_names().join(", "))})
+                    json!({"error": format!("no index named `{name}`; the indexes are: {}", lake.index_names().join(", "))})
                 }
             };
             m.insert(name, v);
@@ -430,9 +459,8 @@ impl ServerHandler for LakeServer {
     }
 }
 
-/// Serves the lake on stdin/stdout until the client closes the connection.
-pub async fn serve_stdio(lake: Arc<Lake>, origin: Origin) -> Result<(), String> {
-    let server = LakeServer::new(lake, origin);
+/// Serves on stdin/stdout until the client closes the connection.
+pub async fn serve_stdio(server: LakeServer) -> Result<(), String> {
     let running = server
         .serve(rmcp::transport::stdio())
         .await
@@ -442,4 +470,140 @@ pub async fn serve_stdio(lake: Arc<Lake>, origin: Origin) -> Result<(), String> 
         .await
         .map_err(|e| format!("the MCP connection failed: {e}"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lake::engine::{Event, Index, json_len, parse_time};
+
+    fn server() -> LakeServer {
+        let events = (0..120)
+            .map(|i| {
+                let v = json!({"timestamp": format!("2026-11-01T00:{:02}:{:02}Z", i / 60, i % 60), "n": i, "pad": "x".repeat(700)});
+                Event { ts_ms: parse_time(v["timestamp"].as_str().unwrap()).unwrap(), bytes: json_len(&v), value: v }
+            })
+            .collect();
+        LakeServer::new(
+            Arc::new(Lake::new(vec![Index::new("logs", None, events)])),
+            Origin::Dir("/tmp/x".into()),
+        )
+    }
+
+    fn args(query: &str, max_rows: Option<u64>) -> QueryArgs {
+        QueryArgs {
+            query: query.into(),
+            from: None,
+            to: None,
+            max_rows,
+        }
+    }
+
+    #[test]
+    fn pages_respect_limit_and_bytes_but_return_at_least_one_row() {
+        let rows: Vec<Value> = (0..10)
+            .map(|i| json!({"i": i, "s": "y".repeat(100)}))
+            .collect();
+        let (p, next) = page(&rows, 0, 3, 10_000);
+        assert_eq!((p.len(), next), (3, Some(3)));
+        let (p, next) = page(&rows, 8, 5, 10_000);
+        assert_eq!((p.len(), next), (2, None));
+        let (p, next) = page(&rows, 2, 50, 250);
+        assert_eq!((p.len(), next), (2, Some(4)));
+        let (p, next) = page(&rows, 0, 50, 1);
+        assert_eq!((p.len(), next), (1, Some(1)));
+    }
+
+    #[test]
+    fn results_render_one_row_per_line_as_valid_json() {
+        let text = server().run_query(&args("* | head 2", None)).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["row_count"], 2);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "{");
+        assert_eq!(lines[1], "  \"result_handle\": \"rh-1\",");
+        assert!(
+            lines.iter().any(|l| l
+                .starts_with("    {\"@index\":\"logs\",\"timestamp\":\"2026-11-01T00:01:59Z\"")),
+            "{text}"
+        );
+        assert_eq!(*lines.last().unwrap(), "}");
+    }
+
+    #[test]
+    fn inline_rows_are_capped_and_the_rest_is_paged() {
+        let s = server();
+        let v: Value = serde_json::from_str(&s.run_query(&args("*", None)).unwrap()).unwrap();
+        assert_eq!(v["row_count"], 120);
+        let n = v["rows_returned"].as_u64().unwrap();
+        assert!(n < INLINE_MAX_ROWS as u64 && n > 10, "{n}");
+        let v: Value = serde_json::from_str(
+            &s.fetch(&FetchArgs {
+                result_handle: "rh-1".into(),
+                offset: Some(118),
+                limit: None,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["rows_returned"], 2);
+        assert_eq!(v["rows"][1]["n"], 0);
+        assert_eq!(
+            s.fetch(&FetchArgs {
+                result_handle: "rh-1".into(),
+                offset: Some(121),
+                limit: None
+            })
+            .unwrap_err(),
+            "offset 121 is past the end: the result has 120 rows"
+        );
+        assert_eq!(
+            s.run_query(&args("*", Some(0))).unwrap_err(),
+            "max_rows must be at least 1"
+        );
+        let v: Value =
+            serde_json::from_str(&s.run_query(&args("* | count", Some(20_000))).unwrap()).unwrap();
+        assert_eq!(
+            v["notes"],
+            json!(["max_rows is at most 10000; 10000 was used"])
+        );
+    }
+
+    #[test]
+    fn old_results_expire() {
+        let s = server();
+        for _ in 0..=MAX_STORED_RESULTS {
+            s.run_query(&args("* | count", None)).unwrap();
+        }
+        assert!(
+            s.fetch(&FetchArgs {
+                result_handle: "rh-1".into(),
+                offset: None,
+                limit: None
+            })
+            .is_err()
+        );
+        assert!(
+            s.fetch(&FetchArgs {
+                result_handle: "rh-2".into(),
+                offset: None,
+                limit: None
+            })
+            .is_ok()
+        );
+        // Many rows push out older results too, but never the newest.
+        let s = server();
+        s.run_query(&args("* | head 3", None)).unwrap();
+        for _ in 0..MAX_STORED_ROWS / 120 + 1 {
+            s.run_query(&args("*", Some(120))).unwrap();
+        }
+        assert!(
+            s.fetch(&FetchArgs {
+                result_handle: "rh-1".into(),
+                offset: None,
+                limit: None
+            })
+            .is_err()
+        );
+    }
 }

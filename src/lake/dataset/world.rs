@@ -305,8 +305,8 @@ impl Person {
 pub struct Geo {
     pub city: &'static City,
     pub as_number: u32,
-    pub as_org: String,
-    pub isp: String,
+    pub as_org: &'static str,
+    pub isp: &'static str,
     pub proxy: bool,
 }
 
@@ -315,8 +315,8 @@ pub fn geo(ip: &str) -> Geo {
         return Geo {
             city: city(n.city),
             as_number: n.as_number,
-            as_org: n.as_org.to_string(),
-            isp: n.isp.to_string(),
+            as_org: n.as_org,
+            isp: n.isp,
             proxy: n.proxy,
         };
     }
@@ -331,16 +331,16 @@ pub fn geo(ip: &str) -> Geo {
         return Geo {
             city: p.home_city(),
             as_number: 64600 + (super::rng::fnv(isp) % 300) as u32,
-            as_org: isp.to_string(),
-            isp: isp.to_string(),
+            as_org: isp,
+            isp,
             proxy: false,
         };
     }
     Geo {
         city: city("ashburn"),
         as_number: 64999,
-        as_org: "Example Hosting".to_string(),
-        isp: "Example Hosting".to_string(),
+        as_org: "Example Hosting",
+        isp: "Example Hosting",
         proxy: false,
     }
 }

@@ -11,7 +11,7 @@ use crate::lake::matching::{INDEX_FIELD, Leaf, visit_all};
 /// The summary's top values are computed over at most this many rows (the most recent).
 pub const SUMMARY_MAX_ROWS: usize = 10_000;
 /// Fields shown with their top values in a summary.
-pub const SUMMARY_TOP_FIELDS: usize = 8;
+pub const SUMMARY_TOP_FIELDS: usize = 10;
 /// Values shown per field in a summary.
 pub const SUMMARY_TOP_VALUES: usize = 5;
 /// A field with more distinct values than this is not summarised (ids, timestamps).
@@ -76,18 +76,16 @@ pub(super) fn summarize(hits: &[Hit<'_>]) -> Value {
     });
 
     let n = sample.len();
-    let mut top = Map::new();
     let mut constant = Map::new();
+    // Candidates for top values: several distinct values, not unique per row (ids and times say
+    // nothing in aggregate). Flags (true/false) come after everything else.
+    let mut candidates: Vec<(&String, &HashMap<String, usize>, bool)> = Vec::new();
     for (name, st) in &fields {
         let Some(values) = &st.values else { continue };
         if name.as_str() == TIMESTAMP_FIELD || values.is_empty() {
             continue;
         }
         let distinct = values.len();
-        // Unique per row: ids and times say nothing in aggregate.
-        if n > 2 && distinct == st.rows && distinct > 1 {
-            continue;
-        }
         if distinct == 1 {
             if constant.len() < SUMMARY_TOP_FIELDS * 2
                 && st.rows == n
@@ -97,9 +95,16 @@ pub(super) fn summarize(hits: &[Hit<'_>]) -> Value {
             }
             continue;
         }
-        if top.len() >= SUMMARY_TOP_FIELDS {
+        if n > 2 && distinct == st.rows {
             continue;
         }
+        let flag = values.keys().all(|k| k == "true" || k == "false");
+        candidates.push((name, values, flag));
+    }
+    candidates.sort_by_key(|c| c.2);
+    let mut top = Map::new();
+    for (name, values, _) in candidates.into_iter().take(SUMMARY_TOP_FIELDS) {
+        let distinct = values.len();
         let mut vals: Vec<(&String, &usize)> = values.iter().collect();
         vals.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut m = Map::new();
@@ -107,17 +112,13 @@ pub(super) fn summarize(hits: &[Hit<'_>]) -> Value {
             m.insert(cap_chars(v), json!(c));
         }
         if distinct > SUMMARY_TOP_VALUES {
+            let rest: usize = vals.iter().skip(SUMMARY_TOP_VALUES).map(|(_, c)| **c).sum();
             m.insert(
                 format!("({} other values)", distinct - SUMMARY_TOP_VALUES),
-                json!(
-                    vals.iter()
-                        .skip(SUMMARY_TOP_VALUES)
-                        .map(|(_, c)| **c)
-                        .sum::<usize>()
-                ),
+                json!(rest),
             );
         }
-        top.insert((*name).clone(), Value::Object(m));
+        top.insert(name.clone(), Value::Object(m));
     }
     let names: Vec<&String> = fields
         .iter()
