@@ -32,20 +32,14 @@ pub const DEFAULT_MAX_TOOL_RESULT_BYTES: usize = 40_000;
 /// Message breakpoints kept for prompt caching (plus tools and system: 4, the API's maximum).
 const MESSAGE_CACHE_BREAKPOINTS: usize = 2;
 
-/// The model API, as the loop needs it.
+/// The model API, as the loop needs it: one serialized `MessagesRequest` in, one exchange out.
 pub trait Model: Send + Sync {
-    fn send(
-        &self,
-        request: &MessagesRequest,
-    ) -> impl Future<Output = Result<Exchange, ApiError>> + Send;
+    fn send(&self, body: String) -> impl Future<Output = Result<Exchange, ApiError>> + Send;
 }
 
 impl Model for anthropic::Client {
-    fn send(
-        &self,
-        request: &MessagesRequest,
-    ) -> impl Future<Output = Result<Exchange, ApiError>> + Send {
-        self.messages_exchange(request)
+    fn send(&self, body: String) -> impl Future<Output = Result<Exchange, ApiError>> + Send {
+        self.messages_raw(body)
     }
 }
 
@@ -211,7 +205,10 @@ impl Conversation {
             if now >= limits.deadline {
                 return PhaseEnd::TimeLimit;
             }
-            let request = self.request();
+            let body = match self.request_body() {
+                Ok(b) => b,
+                Err(e) => return PhaseEnd::Failed(format!("cannot encode the request: {e}")),
+            };
             let turn = self.model_calls + 1;
             if self.trail.is_some() {
                 let new = serde_json::to_value(&self.messages[self.audited_messages..])
@@ -224,8 +221,7 @@ impl Conversation {
                 self.audited_messages = self.messages.len();
             }
             let sent = Instant::now();
-            let exchange = match tokio::time::timeout(limits.deadline - now, model.send(&request))
-                .await
+            let exchange = match tokio::time::timeout(limits.deadline - now, model.send(body)).await
             {
                 Err(_) => {
                     self.audit(
@@ -381,29 +377,40 @@ impl Conversation {
     }
 
     /// The request for the next call, with cache breakpoints on the last user messages.
-    fn request(&self) -> MessagesRequest {
-        // Breakpoints live only in the request: the stored messages never carry one, so older
-        // turns are sent exactly as before and the cached prefix keeps matching.
-        let mut messages = self.messages.clone();
-        for m in messages
-            .iter_mut()
-            .rev()
-            .filter(|m| m.role == Role::User)
-            .take(MESSAGE_CACHE_BREAKPOINTS)
-        {
-            if let Some(block) = m.content.last_mut() {
-                block.set_cache_control(Some(CacheControl::ephemeral()));
-            }
-        }
-        MessagesRequest {
-            model: self.model.clone(),
+    fn request_body(&mut self) -> Result<String, serde_json::Error> {
+        // The conversation is moved into the request and back: no copy per call. Breakpoints
+        // are set for this request only, so older turns are sent exactly as before and the
+        // cached prefix keeps matching.
+        let mut req = MessagesRequest {
+            model: std::mem::take(&mut self.model),
             max_tokens: MAX_OUTPUT_TOKENS,
-            system: self.system.clone(),
-            messages,
-            tools: self.tools.clone(),
+            system: std::mem::take(&mut self.system),
+            messages: std::mem::take(&mut self.messages),
+            tools: std::mem::take(&mut self.tools),
             tool_choice: Some(ToolChoice::auto()),
             metadata: None,
-        }
+        };
+        let mark = |req: &mut MessagesRequest, on: bool| {
+            for m in req
+                .messages
+                .iter_mut()
+                .rev()
+                .filter(|m| m.role == Role::User)
+                .take(MESSAGE_CACHE_BREAKPOINTS)
+            {
+                if let Some(block) = m.content.last_mut() {
+                    block.set_cache_control(on.then(CacheControl::ephemeral));
+                }
+            }
+        };
+        mark(&mut req, true);
+        let body = serde_json::to_string(&req);
+        mark(&mut req, false);
+        self.model = req.model;
+        self.system = req.system;
+        self.messages = req.messages;
+        self.tools = req.tools;
+        body
     }
 
     /// Texts of every successful tool result so far (for checking collected alert ids).

@@ -24,6 +24,7 @@ pub mod run;
 pub mod secret;
 pub mod signals;
 pub mod state;
+pub mod tls;
 pub mod usage;
 
 use cli::{Cli, Command};
@@ -107,15 +108,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     })
 }
 
-/// Installs the TLS crypto provider (ring: no cmake/aws-lc in the build). Idempotent; every
-/// place that builds an HTTP client calls it, so library users and tests need no setup.
-pub fn init_tls() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// The model API client for this configuration.
 pub fn anthropic_client(config: &Config) -> Result<anthropic::Client, Failure> {
-    init_tls();
     anthropic::Client::new(anthropic::ClientConfig {
         base_url: config.anthropic.base_url.clone(),
         api_key: config.anthropic.api_key.clone(),

@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = triage::cli::Cli::parse();
     init_tracing(cli.global.verbose, cli.global.quiet);
-    triage::init_tls();
+    triage::tls::init();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -161,12 +161,13 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
         a.record("header", header(&run_id, config, args, &prompts, &window));
     }
 
+    // Built before the MCP connections: the first model request need not wait for it.
+    let client = crate::anthropic_client(config)?;
     let required: &[&str] = if from_file { &[] } else { &["scanner"] };
     let hub = tokio::select! {
         hub = McpHub::connect(config, required, true) => hub.map_err(|e| Failure::fatal(e.0))?,
         why = stop.wait() => return Err(stopped(&why)),
     };
-    let client = crate::anthropic_client(config)?;
     let hub = Arc::new(hub);
     let mut run = Run {
         config,

@@ -132,8 +132,7 @@ impl Client {
             headers.insert("x-api-key", value);
         }
 
-        ensure_crypto_provider();
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .user_agent(config.user_agent)
@@ -335,16 +334,6 @@ impl Client {
             Ok(body) => Ok((status, headers, body.to_vec())),
             Err(e) => Err(ApiError::transport(&e, Some((status, &headers)), redactor)),
         }
-    }
-}
-
-/// reqwest is built with `rustls-no-provider` and panics without a process-wide crypto provider.
-/// The binary installs `ring` at startup; doing it here too keeps the library (and its tests)
-/// usable on its own.
-fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: a provider is installed either way.
-        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 

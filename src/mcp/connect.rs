@@ -121,8 +121,7 @@ pub async fn connect_server(
                 }
                 cfg = cfg.custom_headers(map);
             }
-            crate::init_tls();
-            let client = reqwest::Client::builder()
+            let client = crate::tls::client_builder()
                 .connect_timeout(HTTP_CONNECT_TIMEOUT)
                 .build()
                 .map_err(|e| ConnectError {
