@@ -97,9 +97,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let dataset = eval::dataset(args.dataset.as_deref())?;
             eval::run(&config, &args, dataset).await
         }
-        Some(Command::Completions { .. } | Command::Lake(_)) => {
-            unreachable!("handled before configuration")
-        }
+        // Both return before the configuration is loaded; listed for completeness.
+        Some(Command::Completions { shell }) => commands::completions(shell),
+        Some(Command::Lake(args)) => lake::run(&args).await,
         None => run::run(&config, &cli.run, cli.global.quiet > 0).await,
     };
     result.map_err(|f| Failure {
