@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 
 use crate::alert::{Alert, parse_alerts, sort_alerts};
 use crate::assessment::Classification;
@@ -452,22 +451,22 @@ pub async fn run(config: &Config, args: &EvalArgs, dataset: Dataset) -> Result<u
     let mut alerts = dataset.alerts.clone();
     sort_alerts(&mut alerts);
     let repeat = usize::from(args.repeat.max(1));
-    let semaphore = Arc::new(Semaphore::new(args.investigation.concurrency as usize));
+    let mut turns = crate::run::InOrder::new(args.investigation.concurrency as usize);
     let mut handles = Vec::new();
     for round in 0..repeat {
         for alert in &alerts {
-            let (alert, hub, client, tool_defs, settings, prompts, semaphore) = (
+            let (alert, hub, client, tool_defs, settings, prompts) = (
                 alert.clone(),
                 hub.clone(),
                 client.clone(),
                 tool_defs.clone(),
                 settings.clone(),
                 prompts.clone(),
-                semaphore.clone(),
             );
+            let ticket = turns.ticket();
             let model_name = model_for(&config.models, alert.severity).to_string();
             handles.push(tokio::spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
+                let _permit = ticket.acquire().await;
                 let r = investigate::investigate(
                     &alert,
                     &model_name,

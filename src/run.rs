@@ -275,25 +275,25 @@ impl Run<'_> {
             window: self.window.describe(),
             tools_summary: tools_summary(&self.hub),
         });
-        let semaphore = Arc::new(Semaphore::new(self.args.investigation.concurrency as usize));
+        let mut turns = InOrder::new(self.args.investigation.concurrency as usize);
         let progress = Arc::new(Progress::new(alerts.len(), self.quiet));
         let budget = self.args.max_cost_usd;
         let mut handles: Vec<tokio::task::JoinHandle<AlertReport>> =
             Vec::with_capacity(alerts.len());
         for alert in &alerts {
             let alert = alert.clone();
-            let (hub, client, tool_defs, settings, prompts, semaphore, progress) = (
+            let ticket = turns.ticket();
+            let (hub, client, tool_defs, settings, prompts, progress) = (
                 self.hub.clone(),
                 self.client.clone(),
                 tool_defs.clone(),
                 settings.clone(),
                 self.prompts.clone(),
-                semaphore.clone(),
                 progress.clone(),
             );
             let model_name = model_for(&self.config.models, alert.severity).to_string();
             handles.push(tokio::spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
+                let _permit = ticket.acquire().await;
                 if let Some(why) = settings.stop.get() {
                     return interrupted(&alert, &model_name, &why);
                 }
@@ -523,6 +523,51 @@ impl Run<'_> {
             eprintln!("{line}");
         }
         Ok(())
+    }
+}
+
+/// Hands out a semaphore's permits in a fixed order, whatever order the tasks start in: each
+/// ticket waits until the one before it holds a permit. Alerts are investigated in severity
+/// order, so the most severe start first and reports come out as early as they can.
+pub(crate) struct InOrder {
+    semaphore: Arc<Semaphore>,
+    previous: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+pub(crate) struct Ticket {
+    semaphore: Arc<Semaphore>,
+    after: Option<tokio::sync::oneshot::Receiver<()>>,
+    taken: tokio::sync::oneshot::Sender<()>,
+}
+
+impl InOrder {
+    pub(crate) fn new(concurrency: usize) -> Self {
+        Self {
+            semaphore: Arc::new(Semaphore::new(concurrency.max(1))),
+            previous: None,
+        }
+    }
+
+    pub(crate) fn ticket(&mut self) -> Ticket {
+        let (taken, next) = tokio::sync::oneshot::channel();
+        Ticket {
+            semaphore: self.semaphore.clone(),
+            after: self.previous.replace(next),
+            taken,
+        }
+    }
+}
+
+impl Ticket {
+    /// Waits for this ticket's turn, then for a permit. `None` only if the semaphore closed.
+    pub(crate) async fn acquire(self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Some(after) = self.after {
+            // An error means the earlier task ended without a permit: go on all the same.
+            let _ = after.await;
+        }
+        let permit = self.semaphore.acquire_owned().await.ok();
+        let _ = self.taken.send(());
+        permit
     }
 }
 

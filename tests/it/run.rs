@@ -1023,3 +1023,40 @@ async fn reports_are_posted_to_slack_by_the_program() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(w.slack.log.lock().unwrap().len(), before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn investigations_start_in_severity_order() {
+    let started = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let s2 = started.clone();
+    let w = World::new(
+        move |t| {
+            if t.n == 0 {
+                s2.lock().unwrap().push(t.alert.clone());
+            }
+            good(t, "BENIGN", "High")
+        },
+        Script::default(),
+    )
+    .await;
+    w.write(
+        "a.jsonl",
+        &lines(&[
+            alert("l1", "Low", "2026-11-25T01:00:00Z"),
+            alert("m1", "Medium", "2026-11-25T01:00:00Z"),
+            alert("h1", "High", "2026-11-25T01:00:00Z"),
+            alert("c1", "Critical", "2026-11-25T01:00:00Z"),
+            alert("i1", "Informational", "2026-11-25T01:00:00Z"),
+        ]),
+    );
+    let out = w
+        .run(&["--alerts", "a.jsonl", "--no-slack", "--concurrency", "2"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let order = started.lock().unwrap().clone();
+    // With two at a time, the two most severe start first, and the rest in order.
+    assert_eq!(order.len(), 5);
+    let mut first_two = order[..2].to_vec();
+    first_two.sort();
+    assert_eq!(first_two, ["c1", "h1"]);
+    assert_eq!(order[2..], ["m1", "l1", "i1"]);
+}
