@@ -298,7 +298,12 @@ impl Conversation {
                 }
                 reminded = true;
                 self.say(format!(
-                    "You ended your turn without calling `{harness}`. This step ends only when you call `{harness}`: call it now with your findings (use SUSPICIOUS if you are unsure)."
+                    "You ended your turn without calling `{harness}`. This step ends only when you call `{harness}`: call it now with what you found{}.",
+                    if harness == crate::assessment::SUBMIT_ASSESSMENT {
+                        " (use SUSPICIOUS if you are unsure)"
+                    } else {
+                        ""
+                    }
                 ));
                 continue;
             }

@@ -157,6 +157,10 @@ pub fn accept_alerts(
     let Some(list) = input.get("alerts").and_then(Value::as_array) else {
         return Err("submit_alerts needs {\"alerts\": [...]} (an empty list when there are none). Call it again.".into());
     };
+    // "No alerts" is only believable from a query that worked.
+    if tool_texts.is_empty() {
+        return Err("Not accepted: no query of this conversation succeeded, so the list cannot be trusted. Query the _detections index first; if the queries keep failing, do not call submit_alerts.".into());
+    }
     let mut alerts: Vec<Alert> = Vec::new();
     let mut warnings = Vec::new();
     for (i, item) in list.iter().enumerate() {
@@ -256,6 +260,18 @@ mod tests {
             ]
         );
         assert!(accept_alerts(&json!({"x": 1}), vec![]).is_err());
+    }
+
+    #[test]
+    fn an_empty_list_needs_a_query_that_worked() {
+        let e = accept_alerts(&json!({"alerts": []}), vec![]).unwrap_err();
+        assert!(
+            e.starts_with("Not accepted: no query of this conversation succeeded"),
+            "{e}"
+        );
+        let (alerts, warnings) =
+            accept_alerts(&json!({"alerts": []}), vec!["{\"rows\": []}"]).unwrap();
+        assert!(alerts.is_empty() && warnings.is_empty());
     }
 
     #[test]

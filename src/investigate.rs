@@ -86,7 +86,7 @@ pub async fn investigate(
             ("alert_json", &alert_json),
             ("alert_id", &sanitize_inline(&alert.id)),
             ("alert_name", &sanitize_inline(&alert.name)),
-            ("severity", &alert.severity_label),
+            ("severity", &sanitize_inline(&alert.severity_label)),
             ("window", &settings.window),
             ("tools", &settings.tools_summary),
             ("max_turns", &max_turns),

@@ -67,6 +67,8 @@ struct Run<'a> {
     usage: Usage,
     /// Alerts skipped because an earlier run triaged them.
     already_triaged: usize,
+    /// Collection returned --max-alerts alerts: there may have been more.
+    collection_full: bool,
     started: Instant,
     quiet: bool,
 }
@@ -184,6 +186,7 @@ pub async fn run(config: &Config, args: &RunArgs, quiet: bool) -> Result<u8, Fai
         stop,
         usage: Usage::default(),
         already_triaged: 0,
+        collection_full: false,
         started,
         quiet,
     };
@@ -339,10 +342,10 @@ impl Run<'_> {
             let model_name = model_for(&self.config.models, alert.severity);
             let report = tokio::select! {
                 biased;
-                r = &mut *handle => r.map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?,
+                r = &mut *handle => r.unwrap_or_else(|e| crashed(alert, model_name, &e)),
                 why = self.stop.wait() => {
                     if handle.is_finished() {
-                        (&mut *handle).await.map_err(|e| Failure::fatal(format!("an investigation task failed: {e}")))?
+                        (&mut *handle).await.unwrap_or_else(|e| crashed(alert, model_name, &e))
                     } else {
                         handle.abort();
                         if let Some(a) = &self.audit {
@@ -386,8 +389,9 @@ impl Run<'_> {
                 cache_creation_input_tokens: report.usage.cache_creation_input_tokens,
                 cache_read_input_tokens: report.usage.cache_read_input_tokens,
             });
-            if report.status == Status::Complete {
-                // Recorded only now that the report reached stdout.
+            if report.status == Status::Complete && !crate::output::stdout_closed() {
+                // Recorded only now that the report reached stdout (a closed pipe means nobody
+                // saw it: the next run takes it again).
                 if let Some(state) = &mut self.state {
                     state
                         .record(alert, report.classification)
@@ -475,6 +479,13 @@ impl Run<'_> {
             "collected alerts from Scanner"
         );
         self.usage.add(&collected.usage);
+        if collected.alerts.len() >= self.args.max_alerts {
+            self.collection_full = true;
+            tracing::warn!(
+                "collection returned {} alerts (--max-alerts): there may be more in the window; the next --since last run covers the whole window again",
+                collected.alerts.len()
+            );
+        }
         Ok(collected.alerts)
     }
 
@@ -494,9 +505,15 @@ impl Run<'_> {
                 .chain(left_over)
                 .map(|a| a.timestamp.unwrap_or(self.window.from))
                 .min();
-            let mark = earliest
-                .map(|t| t.max(self.window.from).min(self.window.to))
-                .unwrap_or(self.window.to);
+            let mark = if self.collection_full {
+                // Collection stopped at --max-alerts: more may have matched. The next run covers
+                // the whole window again (dedupe skips what was triaged).
+                self.window.from
+            } else {
+                earliest
+                    .map(|t| t.max(self.window.from).min(self.window.to))
+                    .unwrap_or(self.window.to)
+            };
             state
                 .finish_run(mark)
                 .map_err(|e| Failure::fatal(e.to_string()))?;
@@ -569,6 +586,16 @@ impl Ticket {
         let _ = self.taken.send(());
         permit
     }
+}
+
+/// The report of an alert whose investigation task died (a bug): failed, never lost.
+fn crashed(alert: &Alert, model_name: &str, e: &tokio::task::JoinError) -> AlertReport {
+    investigate::unfinished_report(
+        alert,
+        model_name,
+        Status::Failed,
+        format!("the investigation stopped unexpectedly ({e}); a human should review this alert"),
+    )
 }
 
 /// The report of an alert the run stopped before it finished.

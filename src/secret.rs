@@ -63,6 +63,13 @@ impl Redactor {
             if out.contains(s.expose()) {
                 out = out.replace(s.expose(), "[redacted]");
             }
+            // The same secret inside JSON text, where `"` and `\` are escaped.
+            if let Ok(quoted) = serde_json::to_string(s.expose()) {
+                let escaped = &quoted[1..quoted.len() - 1];
+                if escaped != s.expose() && out.contains(escaped) {
+                    out = out.replace(escaped, "[redacted]");
+                }
+            }
         }
         out
     }
@@ -78,6 +85,13 @@ mod tests {
         assert_eq!(format!("{s:?}"), "Secret([redacted])");
         assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(s.expose(), "sk-ant-very-secret");
+    }
+
+    #[test]
+    fn redactor_finds_secrets_inside_json() {
+        let r = Redactor::new([Secret::new("pa\"ss\\word")]);
+        let line = serde_json::json!({"q": "x pa\"ss\\word y"}).to_string();
+        assert_eq!(r.redact(&line), "{\"q\":\"x [redacted] y\"}");
     }
 
     #[test]

@@ -62,9 +62,12 @@ impl ToolRegistry {
                 let allow_hit = allow
                     .iter()
                     .any(|p| glob_match(p, &name) || glob_match(p, &raw));
-                let deny_hit = deny
-                    .iter()
-                    .find(|p| glob_match(p, &name) || glob_match(p, &raw));
+                // Deny rules ignore case: `UpdateHost` is as much an update as `update_host`.
+                let (lname, lraw) = (name.to_ascii_lowercase(), raw.to_ascii_lowercase());
+                let deny_hit = deny.iter().find(|p| {
+                    let p = p.to_ascii_lowercase();
+                    glob_match(&p, &lname) || glob_match(&p, &lraw)
+                });
                 let (allowed, hidden_because) = match (allow_hit, deny_hit) {
                     (_, Some(p)) if server == "slack" || p.contains("slack") => (
                         false,
@@ -205,7 +208,11 @@ mod tests {
         let mut servers = BTreeMap::new();
         servers.insert(
             "falcon".to_string(),
-            listed(&["falcon_search_hosts", "falcon_update_detections"]),
+            listed(&[
+                "falcon_search_hosts",
+                "falcon_update_detections",
+                "Falcon_Update_Hosts",
+            ]),
         );
         servers.insert(
             "slack".to_string(),
