@@ -346,7 +346,14 @@ impl Conversation {
                             "`{name}` is not available in this step; use `{harness}`."
                         ))
                     } else {
-                        tools.call(name, input).await
+                        // The alert's deadline bounds a tool call too (a long rate-limit wait).
+                        let left = limits.deadline.saturating_duration_since(Instant::now());
+                        match tokio::time::timeout(left, tools.call(name, input)).await {
+                            Ok(out) => out,
+                            Err(_) => ToolOutput::error(
+                                "Not completed: this alert's time limit was reached while the call was waiting or running.",
+                            ),
+                        }
                     };
                     (out, started.elapsed().as_millis() as u64)
                 }

@@ -757,3 +757,41 @@ async fn a_connection_dropped_mid_body_is_retried() {
     assert!(accepted.load(Ordering::SeqCst) >= 2);
     assert!(stderr(&out).contains("retrying"), "{}", stderr(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_alert_time_limit_also_bounds_a_tool_call() {
+    let fx = Fx::new(|t| match t.n {
+        0 => calls(vec![tool_use(
+            "toolu_slow",
+            "mcp__scanner__slow_tool",
+            json!({"millis": 10_000}),
+        )]),
+        _ => good_from(t, 1),
+    })
+    .await;
+    fx.write("a.json", alert("f1", "High").to_string().as_bytes());
+    let started = std::time::Instant::now();
+    let out = fx
+        .run(
+            &[
+                "--alerts",
+                "a.json",
+                "--format",
+                "json",
+                "--no-slack",
+                "--alert-timeout",
+                "1s",
+            ],
+            &[("TRIAGE_ALLOWED_TOOLS", "mcp__scanner__slow_tool")],
+        )
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = &reports(&out)[0];
+    assert_eq!(r["status"], "incomplete");
+    assert_eq!(r["classification"], "SUSPICIOUS");
+}
