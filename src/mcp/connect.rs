@@ -61,6 +61,9 @@ impl ConnectError {
 #[derive(Default)]
 pub struct StderrTail {
     lines: Mutex<VecDeque<String>>,
+    /// Set when the child's stderr reached its end (the child exited).
+    eof: std::sync::atomic::AtomicBool,
+    eof_notify: tokio::sync::Notify,
 }
 
 impl StderrTail {
@@ -71,6 +74,21 @@ impl StderrTail {
             }
             l.push_back(line);
         }
+    }
+
+    /// Waits (at most `limit`) until the child's stderr is read to its end, so the lines it
+    /// wrote just before dying are in the tail.
+    pub async fn wait_for_end(&self, limit: std::time::Duration) {
+        let wait = async {
+            loop {
+                let notified = self.eof_notify.notified();
+                if self.eof.load(std::sync::atomic::Ordering::Acquire) {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
     }
 
     pub fn tail(&self) -> String {
@@ -182,6 +200,8 @@ pub async fn connect_server(
                         tracing::debug!(server = name.as_str(), "stderr: {line}");
                         tail.push(line);
                     }
+                    tail.eof.store(true, std::sync::atomic::Ordering::Release);
+                    tail.eof_notify.notify_waiters();
                 })
             });
             let started = async {

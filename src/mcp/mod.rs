@@ -28,6 +28,9 @@ pub use registry::{ListedTool, ToolEntry, ToolRegistry};
 /// on drop regardless).
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// After a child's connection closed, how long to wait for its last stderr lines.
+const STDERR_AFTER_EXIT: Duration = Duration::from_millis(300);
+
 /// What happened when a server was connected, for `triage check` and warnings.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ServerStatus {
@@ -282,6 +285,10 @@ impl McpHub {
                 fmt_duration(self.call_timeout)
             )),
             Ok(Err(e)) if peer.is_transport_closed() => {
+                let stderr = conn.stderr.read().ok().and_then(|s| s.clone());
+                if let Some(s) = stderr {
+                    s.wait_for_end(STDERR_AFTER_EXIT).await;
+                }
                 let tail = conn.stderr_tail();
                 let restarted = self.restart(server, conn).await;
                 let mut msg =
