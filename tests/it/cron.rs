@@ -6,49 +6,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
 
-use crate::model::{self, Turn, assessment, calls, delayed, requests, revised, submit, tool_use};
+use crate::model::{
+    self, Turn, alert, assessment, calls, delayed, good_short, lines, requests, submit, tool_use,
+};
 use crate::support::{HttpMcp, Script, run_triage, stderr, stdout};
 
 const KEY: &str = "sk-ant-cron-secret-0005";
 const SCANNER_KEY: &str = "scanner-cron-secret-0006";
-
-fn good(t: &Turn) -> Value {
-    let a = &t.alert;
-    let q = format!("toolu_{a}_q");
-    let qs = [q.as_str()];
-    let x = |changes: Option<&str>| {
-        let v = assessment(
-            "BENIGN",
-            "High",
-            &format!("Fine: {a}"),
-            &[("Office IP, 30-day baseline", &qs[..])],
-            &[],
-        );
-        match changes {
-            Some(c) => revised(v, c),
-            None => v,
-        }
-    };
-    match t.n {
-        0 => calls(vec![tool_use(
-            &q,
-            "mcp__scanner__execute_query",
-            json!({"query": format!("user:jchen {a}")}),
-        )]),
-        1 => submit(&format!("toolu_{a}_s1"), x(None)),
-        2 => submit(&format!("toolu_{a}_s2"), x(Some("none"))),
-        3 => submit(&format!("toolu_{a}_s3"), x(Some("none"))),
-        n => panic!("turn {n}"),
-    }
-}
-
-fn alert(id: &str, severity: &str) -> Value {
-    json!({"id": id, "name": format!("Rule {id}"), "severity": severity, "timestamp": "2026-11-25T01:00:00Z"})
-}
-
-fn lines(v: &[Value]) -> String {
-    v.iter().map(|x| x.to_string() + "\n").collect()
-}
 
 struct Cron {
     api: wiremock::MockServer,
@@ -115,7 +79,7 @@ fn ids(out: &std::process::Output) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dedupe_across_runs_and_escalation_is_triaged_again() {
-    let c = Cron::new(good, Script::default()).await;
+    let c = Cron::new(good_short, Script::default()).await;
     c.write(
         "a.jsonl",
         &lines(&[alert("d1", "Low"), alert("d2", "Medium")]),
@@ -228,7 +192,7 @@ async fn kill_9_mid_run_loses_and_duplicates_nothing() {
     // k1 answers at once; every other alert is slow, so the kill lands while they run.
     let c = Cron::new(
         |t| {
-            let r = good(t);
+            let r = good_short(t);
             if t.alert == "k1" { r } else { delayed(r, 400) }
         },
         Script::default(),
@@ -311,7 +275,7 @@ async fn audit_trail_is_complete_redacted_and_readable() {
                 json!({"query": format!("token:{SCANNER_KEY} or key:{KEY}")}),
             )]),
             n => {
-                let mut t2 = good(&Turn {
+                let mut t2 = good_short(&Turn {
                     alert: t.alert.clone(),
                     n,
                     body: t.body.clone(),
@@ -419,7 +383,7 @@ async fn audit_trail_is_complete_redacted_and_readable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn budget_stops_new_investigations_and_leaves_them_for_the_next_run() {
-    let c = Cron::new(good, Script::default()).await;
+    let c = Cron::new(good_short, Script::default()).await;
     c.write(
         "a.jsonl",
         &lines(&[
@@ -459,7 +423,7 @@ async fn budget_stops_new_investigations_and_leaves_them_for_the_next_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cached_prefix_is_byte_identical_and_breakpoints_are_bounded() {
-    let c = Cron::new(good, Script::default()).await;
+    let c = Cron::new(good_short, Script::default()).await;
     c.write(
         "a.jsonl",
         &lines(&[
@@ -521,7 +485,7 @@ async fn large_tool_results_are_cut_and_the_model_is_told_how_to_narrow() {
                 );
                 assert!(text.contains("Narrow the query"));
             }
-            good(t)
+            good_short(t)
         },
         Script {
             pad_to: Some(100_000),

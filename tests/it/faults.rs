@@ -10,8 +10,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::model::{
-    self, Turn, assessment, calls, delayed, http_error, requests, response, revised, submit, text,
-    tool_use,
+    self, Turn, alert, assessment, calls, delayed, good_short, http_error, requests, response,
+    revised, submit, text, tool_use,
 };
 use crate::support::{
     HttpMcp, Script, refused_port, run_triage, stderr, stdio_server_path, stdout,
@@ -20,36 +20,9 @@ use crate::support::{
 const KEY: &str = "sk-ant-fault-secret-0007";
 const SCANNER_KEY: &str = "scanner-fault-secret-0008";
 
-/// A complete, valid conversation for one alert (query, then three submissions).
-fn good(t: &Turn) -> Value {
-    let a = &t.alert;
-    let q = format!("toolu_{a}_q");
-    let qs = [q.as_str()];
-    let x = |c: Option<&str>| {
-        let v = assessment(
-            "BENIGN",
-            "High",
-            &format!("Fine: {a}"),
-            &[("Office IP", &qs[..])],
-            &[],
-        );
-        c.map(|c| revised(v.clone(), c)).unwrap_or(v)
-    };
-    match t.n {
-        0 => calls(vec![tool_use(
-            &q,
-            "mcp__scanner__execute_query",
-            json!({"query": "user:jchen"}),
-        )]),
-        1 => submit(&format!("toolu_{a}_s1"), x(None)),
-        2 => submit(&format!("toolu_{a}_s2"), x(Some("none"))),
-        _ => submit(&format!("toolu_{a}_s3"), x(Some("none"))),
-    }
-}
-
-/// `good`, but shifted: turn `n` of the plan happens at request `n - shift`.
+/// `good_short`, but shifted: turn `n` of the plan happens at request `n - shift`.
 fn good_from(t: &Turn, shift: usize) -> Value {
-    good(&Turn {
+    good_short(&Turn {
         alert: t.alert.clone(),
         n: t.n - shift,
         body: t.body.clone(),
@@ -119,10 +92,6 @@ fn reports(out: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-fn alert(id: &str, severity: &str) -> Value {
-    json!({"id": id, "name": format!("Rule {id}"), "severity": severity, "timestamp": "2026-11-25T01:00:00Z"})
-}
-
 /// A plan that answers the first `k` requests with `fault`, then behaves.
 fn after(k: usize, fault: Value) -> impl Fn(&Turn) -> Value {
     let seen = Arc::new(AtomicUsize::new(0));
@@ -130,7 +99,7 @@ fn after(k: usize, fault: Value) -> impl Fn(&Turn) -> Value {
         if seen.fetch_add(1, Ordering::SeqCst) < k {
             fault.clone()
         } else {
-            good(t)
+            good_short(t)
         }
     }
 }
@@ -232,7 +201,7 @@ async fn request_too_large_and_malformed_json_fail_the_alert_without_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_response_slower_than_the_alert_time_limit_ends_it_as_incomplete() {
-    let fx = Fx::new(|t| delayed(good(t), 5_000)).await;
+    let fx = Fx::new(|t| delayed(good_short(t), 5_000)).await;
     let started = std::time::Instant::now();
     let (out, r) = fx.one(&["--alert-timeout", "1s"]).await;
     assert!(
@@ -315,7 +284,7 @@ async fn pause_turn_is_continued_and_unknown_blocks_are_sent_back_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn context_window_exceeded_fails_the_alert_with_the_reason() {
     let fx = Fx::new(|t| match t.n {
-        0 => good(t),
+        0 => good_short(t),
         _ => response(vec![], "model_context_window_exceeded"),
     })
     .await;
@@ -465,7 +434,7 @@ async fn tool_errors_are_data_gaps_and_citing_them_is_unverified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_megabyte_description_is_cut_for_the_prompt() {
-    let fx = Fx::new(good).await;
+    let fx = Fx::new(good_short).await;
     let mut a = alert("big", "High");
     a["description"] = json!("A".repeat(1_000_000));
     fx.write("a.json", a.to_string().as_bytes());
@@ -518,7 +487,7 @@ async fn bad_input_files_are_refused_whole_with_every_bad_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_and_unknown_severities_each_get_one_report_sorted_last() {
-    let fx = Fx::new(good).await;
+    let fx = Fx::new(good_short).await;
     let lines = [
         alert("dup", "High").to_string(),
         alert("dup", "High").to_string(),
@@ -599,7 +568,7 @@ async fn bad_configuration_is_named_with_its_fix() {
 async fn interrupt_mid_run(signal: &str, code: i32) {
     // i1 is quick; i2 and i3 are slow, so the signal lands while they run.
     let fx = Fx::new(|t| {
-        let r = good(t);
+        let r = good_short(t);
         if t.alert == "i1" {
             r
         } else {
@@ -716,7 +685,7 @@ async fn sigterm_mid_run_exits_143() {
 async fn a_connection_dropped_mid_body_is_retried() {
     // A proxy in front of the fake API: its first connection answers half a response and
     // closes; every later one is forwarded to the fake.
-    let fx = Fx::new(good).await;
+    let fx = Fx::new(good_short).await;
     let upstream = fx.api.address().to_owned();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

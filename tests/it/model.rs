@@ -258,3 +258,45 @@ pub fn assert_tool_results_answer_tool_uses(requests: &[Value]) {
         }
     }
 }
+
+/// A complete, valid short conversation for one alert: a query, then three submissions
+/// (investigation and both critique passes) citing it.
+pub fn good_short(t: &Turn) -> Value {
+    let a = &t.alert;
+    let q = format!("toolu_{a}_q");
+    let qs = [q.as_str()];
+    let x = |changes: Option<&str>| {
+        let v = assessment(
+            "BENIGN",
+            "High",
+            &format!("Fine: {a}"),
+            &[("Office IP, 30-day baseline", &qs[..])],
+            &[],
+        );
+        match changes {
+            Some(c) => revised(v, c),
+            None => v,
+        }
+    };
+    match t.n {
+        0 => calls(vec![tool_use(
+            &q,
+            "mcp__scanner__execute_query",
+            json!({"query": format!("user:jchen {a}")}),
+        )]),
+        1 => submit(&format!("toolu_{a}_s1"), x(None)),
+        2 => submit(&format!("toolu_{a}_s2"), x(Some("none"))),
+        3 => submit(&format!("toolu_{a}_s3"), x(Some("none"))),
+        n => panic!("turn {n}"),
+    }
+}
+
+/// An alert with the fields every test needs.
+pub fn alert(id: &str, severity: &str) -> Value {
+    json!({"id": id, "name": format!("Rule {id}"), "severity": severity, "timestamp": "2026-11-25T01:00:00Z"})
+}
+
+/// JSON lines.
+pub fn lines(v: &[Value]) -> String {
+    v.iter().map(|x| x.to_string() + "\n").collect()
+}

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::model::{
-    self, Turn, assert_tool_results_answer_tool_uses, assessment, calls, delayed, requests,
+    self, Turn, assert_tool_results_answer_tool_uses, assessment, calls, delayed, lines, requests,
     response, revised, submit, text, tool_use,
 };
 use crate::support::{HttpMcp, Script, run_triage, stderr, stdout};
@@ -149,10 +149,6 @@ fn good(t: &Turn, verdict: &str, confidence: &str) -> Value {
 fn alert(id: &str, severity: &str, ts: &str) -> Value {
     json!({"id": id, "name": format!("Rule {id}"), "severity": severity, "timestamp": ts,
            "description": "Privileged role assumed", "results_table": {"columns": ["user"], "rows": [["jchen"]]}})
-}
-
-fn lines(values: &[Value]) -> String {
-    values.iter().map(|v| v.to_string() + "\n").collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
